@@ -1,0 +1,47 @@
+# omefs — two commands: `make demo` (the main job on local emulators) and
+# `make test` (lint, types and the whole suite on local servers).
+# Both set up everything they need: a .venv with omefs and all extras,
+# Azurite in a project-local node folder. No cloud account is needed.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NODE_DIR := .node
+AZURITE := $(NODE_DIR)/node_modules/.bin/azurite-blob
+AZURITE_VERSION := 3.35.0
+STAMP := $(VENV)/.omefs-installed
+
+.PHONY: demo test lint type docs setup clean bench
+
+setup: $(STAMP) $(AZURITE)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[all,test,docs]'
+	touch $(STAMP)
+
+$(AZURITE):
+	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) azurite@$(AZURITE_VERSION)
+
+demo: setup
+	$(PY) -m omefs.demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check omefs tests bench
+
+type: $(STAMP)
+	$(VENV)/bin/mypy omefs
+
+test: setup lint type
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+bench: setup
+	$(PY) bench/crosscopy.py
+
+clean:
+	rm -rf $(VENV) $(NODE_DIR) site .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,61 @@
+"""omefs: OCI Object Storage, S3, GCS, Azure Blob Storage and GitHub Releases as one thing.
+
+The public surface is small:
+
+* :func:`filesystem`, :func:`url_to_fs`, :func:`open` — fsspec with ``auth=``;
+* :func:`parse_uri` / :class:`ObjectURI` — every provider's URL forms;
+* :class:`AuthConfig` and :func:`resolve` — one auth config, each SDK's credentials;
+* :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
+* :func:`storage` — a facade for code written against OME's Go interface;
+* :mod:`omefs.errors` — every error omefs raises.
+
+Heavy parts (SDKs, the transfer engine) load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omefs import errors
+from omefs.api import filesystem, open, url_to_fs
+from omefs.config import AuthConfig
+from omefs.redact import install_log_filter
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AuthConfig",
+    "ObjectURI",
+    "copy",
+    "errors",
+    "filesystem",
+    "open",
+    "parse_uri",
+    "resolve",
+    "storage",
+    "sync",
+    "url_to_fs",
+    "__version__",
+]
+
+install_log_filter("omefs")
+
+_LAZY = {
+    "parse_uri": ("omefs.uri", "parse_uri"),
+    "ObjectURI": ("omefs.uri", "ObjectURI"),
+    "resolve": ("omefs.auth", "resolve"),
+    "copy": ("omefs.transfer", "copy"),
+    "sync": ("omefs.transfer", "sync"),
+    "storage": ("omefs.storage", "storage"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'omefs' has no attribute {name!r}")

@@ -1,0 +1,108 @@
+"""Every error omefs raises, in one place.
+
+All errors derive from :class:`OmefsError`. Each carries the operation, the
+URI and the provider it concerns (where known), so a message read in a log
+says what failed and where. Messages pass through :func:`omefs.redact.redact`
+before they are stored, so a secret that reaches an error by accident is
+still shown as ``'***'``.
+
+Some errors also derive from the built-in exception a caller already
+catches: :class:`NotFoundError` is a :class:`FileNotFoundError` and
+:class:`PermissionDeniedError` a :class:`PermissionError`, so code written
+against plain fsspec keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omefs.redact import redact_text
+
+__all__ = [
+    "OmefsError",
+    "InvalidURIError",
+    "ConfigError",
+    "AuthError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ChecksumMismatchError",
+    "TransferError",
+]
+
+
+class OmefsError(Exception):
+    """Base of every omefs error.
+
+    ``operation``, ``uri`` and ``provider`` are kept as attributes and, when
+    given, appended to the message as ``(operation=…, uri=…, provider=…)``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        uri: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        self.operation = operation
+        self.uri = uri
+        self.provider = provider
+        context = [
+            f"{name}={value}"
+            for name, value in (("operation", operation), ("uri", uri), ("provider", provider))
+            if value
+        ]
+        text = message if not context else f"{message} ({', '.join(context)})"
+        self.message = redact_text(text)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep errors picklable (Dask, multiprocessing) with their context.
+        return (
+            _rebuild,
+            (type(self), self.message, self.operation, self.uri, self.provider),
+            self.__dict__,
+        )
+
+
+def _rebuild(cls: type[OmefsError], message: str, operation, uri, provider) -> OmefsError:
+    err = cls.__new__(cls)
+    OmefsError.__init__(err, message)
+    err.operation, err.uri, err.provider = operation, uri, provider
+    return err
+
+
+class InvalidURIError(OmefsError, ValueError):
+    """A URI could not be parsed: names the URI, the wrong part and the accepted forms."""
+
+
+class ConfigError(OmefsError, ValueError):
+    """An auth config or config file is invalid: names the key and what is accepted."""
+
+
+class AuthError(OmefsError):
+    """Credentials could not be obtained, or the service did not accept them."""
+
+
+class NotFoundError(OmefsError, FileNotFoundError):
+    """The object, bucket or release does not exist."""
+
+
+class PermissionDeniedError(OmefsError, PermissionError):
+    """The credentials were accepted but do not allow the operation."""
+
+
+class ChecksumMismatchError(OmefsError):
+    """The bytes written do not match the bytes read (size, MD5, CRC32C or ETag)."""
+
+
+class TransferError(OmefsError):
+    """One or more objects of a transfer failed; ``.report`` holds every result."""
+
+    def __init__(self, message: str, *, report: Any = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.report = report

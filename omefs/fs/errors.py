@@ -1,0 +1,210 @@
+"""Mapping each SDK's exceptions to :mod:`omefs.errors` at the filesystem boundary.
+
+The parent libraries raise their own errors (s3fs turns botocore codes into
+``PermissionError``; adlfs lets ``azure.core`` errors through; gcsfs raises
+``HttpError``; ocifs and PyGithub raise their SDK's errors). omefs
+filesystems wrap their public methods with :func:`map_errors`, so a caller
+sees one family: :class:`~omefs.errors.AuthError` when the credentials were
+not accepted, :class:`~omefs.errors.PermissionDeniedError` when they were
+but do not allow the operation, :class:`~omefs.errors.NotFoundError` when
+the thing is not there — each naming the operation, URI and provider, and
+each still an ``OSError`` subclass where the parent raised one, so code
+that catches ``FileNotFoundError`` or ``PermissionError`` keeps working.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from omefs.errors import AuthError, NotFoundError, OmefsError, PermissionDeniedError
+from omefs.redact import redact_text
+
+__all__ = ["classify", "translate", "map_errors"]
+
+T = TypeVar("T")
+
+# Error codes (S3, Azure, GCS JSON API reasons, OCI codes) by meaning.
+_AUTH_CODES = {
+    "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken",
+    "TokenRefreshRequired", "AuthenticationFailed", "InvalidAuthenticationInfo",
+    "NotAuthenticated", "authError", "unauthorized", "InvalidClientTokenId",
+    "AuthFailure", "MissingAuthenticationToken", "NoAuthorizationHeader",
+}
+_DENIED_CODES = {
+    "AccessDenied", "AllAccessDisabled", "AuthorizationFailure",
+    "AuthorizationPermissionMismatch", "AuthorizationResourceTypeMismatch",
+    "AuthorizationSourceIPMismatch", "AuthorizationProtocolMismatch",
+    "InsufficientAccountPermissions", "forbidden", "NotAuthorized",
+    "NotAuthorizedOrNotFound", "AccountIsDisabled",
+}
+_NOT_FOUND_CODES = {
+    "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NoSuchVersion", "404", "NotFound",
+    "BlobNotFound", "ContainerNotFound", "ResourceNotFound", "ObjectNotFound",
+    "BucketNotFound", "notFound",
+}
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        yield cur
+        cur = cur.__cause__ or cur.__context__
+
+
+def _code_and_status(exc: BaseException) -> tuple[str | None, int | None]:
+    """The service's error code and HTTP status, for any SDK we know."""
+    # botocore ClientError
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        err = response.get("Error") or {}
+        status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        return err.get("Code"), status
+    # azure.core HttpResponseError
+    code = getattr(exc, "error_code", None)
+    status = getattr(exc, "status_code", None)
+    if code is not None or (status is not None and type(exc).__module__.startswith("azure")):
+        return (str(code) if code is not None else None), status
+    # oci ServiceError
+    if type(exc).__name__ == "ServiceError" and hasattr(exc, "status"):
+        return getattr(exc, "code", None), getattr(exc, "status", None)
+    # gcsfs HttpError
+    if type(exc).__name__ == "HttpError" and hasattr(exc, "code"):
+        return getattr(exc, "reason", None) or None, _int(getattr(exc, "code", None))
+    # PyGithub GithubException
+    if hasattr(exc, "status") and type(exc).__module__.startswith("github"):
+        return None, _int(getattr(exc, "status", None))
+    # requests HTTPError
+    resp = getattr(exc, "response", None)
+    if resp is not None and hasattr(resp, "status_code"):
+        return None, _int(resp.status_code)
+    return None, None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def classify(exc: BaseException) -> type[OmefsError] | None:
+    """Which omefs error ``exc`` (or anything in its cause chain) means, if any."""
+    if isinstance(exc, OmefsError):
+        return type(exc)
+    for link in _chain(exc):
+        code, status = _code_and_status(link)
+        if code in _AUTH_CODES or status == 401:
+            return AuthError
+        if code in _DENIED_CODES or status == 403:
+            return PermissionDeniedError
+        if code in _NOT_FOUND_CODES or status == 404:
+            return NotFoundError
+        text = str(link)
+        for group, cls in ((_AUTH_CODES, AuthError), (_DENIED_CODES, PermissionDeniedError)):
+            if any(c in text for c in group if len(c) > 8):
+                return cls
+    for link in _chain(exc):
+        if isinstance(link, FileNotFoundError):
+            return NotFoundError
+        if isinstance(link, PermissionError):
+            return PermissionDeniedError
+    return None
+
+
+def translate(exc: BaseException, operation: str, uri: str | None, provider: str) -> BaseException:
+    """``exc`` as an omefs error when it has a meaning we know; else ``exc`` itself."""
+    if isinstance(exc, OmefsError):
+        return exc
+    cls = classify(exc)
+    if cls is None:
+        return exc
+    what = {
+        AuthError: "credentials were not accepted",
+        PermissionDeniedError: "permission denied",
+        NotFoundError: "not found",
+    }.get(cls, "failed")
+    code, status = next(
+        (cs for cs in map(_code_and_status, _chain(exc)) if cs != (None, None)), (None, None)
+    )
+    detail = " ".join(str(x) for x in (status, code) if x)
+    reason = redact_text(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    message = f"{operation} {what}" + (f" [{detail}]" if detail else "") + f": {reason}"
+    return cls(message, operation=operation, uri=uri, provider=provider)
+
+
+def _uri_of(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    path = args[0] if args else kwargs.get("path", kwargs.get("rpath"))
+    if isinstance(path, (list, tuple)):
+        path = path[0] if path else None
+    if not isinstance(path, str):
+        return None
+    protocol = self.protocol[0] if isinstance(self.protocol, (tuple, list)) else self.protocol
+    return path if "://" in path else f"{protocol}://{path}"
+
+
+def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    operation = name.lstrip("_")
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def async_wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(self, *args, **kwargs)
+            except Exception as exc:
+                mapped = translate(exc, operation, _uri_of(self, args, kwargs), self.storage_provider)
+                if mapped is exc:
+                    raise
+                raise mapped from exc
+
+        return async_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except Exception as exc:
+            mapped = translate(exc, operation, _uri_of(self, args, kwargs), self.storage_provider)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    return wrapper
+
+
+def map_errors(*names: str) -> Callable[[type[T]], type[T]]:
+    """Class decorator: wrap the named methods (as found on the class's MRO) with error mapping.
+
+    The class needs a ``storage_provider`` attribute naming the provider
+    for messages. Methods not found on the class are skipped, so one list
+    serves sync and async parents.
+    """
+
+    def decorate(cls: type[T]) -> type[T]:
+        for name in names:
+            fn = getattr(cls, name, None)
+            if fn is None or getattr(fn, "_omefs_mapped", False):
+                continue
+            wrapped = _wrap(name, fn)
+            wrapped._omefs_mapped = True  # type: ignore[attr-defined]
+            setattr(cls, name, wrapped)
+        return cls
+
+    return decorate
+
+
+#: Async filesystems (s3fs, gcsfs, adlfs): fsspec mirrors these coroutines
+#: into the sync API, so wrapping them covers both.
+ASYNC_METHODS = (
+    "_info", "_ls", "_find", "_glob", "_cat_file", "_pipe_file", "_put_file", "_get_file",
+    "_rm", "_rm_file", "_mkdir", "_makedirs", "_cp_file", "_open",
+)
+#: Sync filesystems (ocifs, GitHub Releases).
+SYNC_METHODS = (
+    "info", "ls", "find", "glob", "cat_file", "pipe_file", "put_file", "get_file",
+    "rm", "rm_file", "mkdir", "makedirs", "cp_file", "_open",
+)
