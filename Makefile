@@ -26,10 +26,10 @@ $(AZURITE):
 	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) azurite@$(AZURITE_VERSION)
 
 demo: setup
-	$(PY) -m omefs.demo
+	$(PY) examples/crosscloud_demo.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check omefs tests bench
+	$(VENV)/bin/ruff check omefs tests bench examples
 
 type: $(STAMP)
 	$(VENV)/bin/mypy omefs

@@ -129,11 +129,16 @@ class AuthConfig:
 
     def __post_init__(self) -> None:
         go_provider, auth_type = canonical_auth_type(self.auth_type or "default")
-        provider = auth_provider(self.provider) if self.provider else go_provider
+        provider = (
+            (auth_provider(self.provider) or _registered_provider(self.provider))
+            if self.provider
+            else go_provider
+        )
         if provider is None:
             raise ConfigError(
                 f"unknown provider {self.provider!r}; accepted: {', '.join(AUTH_PROVIDERS)} "
-                "(or the storage names s3, gcs)",
+                "(or the storage names s3, gcs, or a provider registered with "
+                "omefs.auth.register)",
                 operation="config",
             )
         if go_provider and go_provider != provider:
@@ -293,6 +298,14 @@ class AuthConfig:
         return f"AuthConfig({', '.join(parts)})"
 
     __str__ = __repr__
+
+
+def _registered_provider(name: str) -> str | None:
+    """A provider added by a third party through the resolver registry, if ``name`` is one."""
+    from omefs.auth.registry import known_providers
+
+    key = str(name).strip().lower()
+    return key if key in known_providers() else None
 
 
 def _flatten_settings(settings: Mapping[str, Any], auth_type: str) -> dict[str, Any]:

@@ -108,3 +108,18 @@ class OMEAzureFileSystem(AzureBlobFileSystem):
     def _url_options(cls, path: str) -> dict[str, Any]:
         _, account = split_azure_url(path)
         return {"account_name": account} if account else {}
+
+
+def _claim_abfss() -> None:
+    """Make ``abfss://`` omefs's once this module is loaded.
+
+    adlfs declares an ``abfss`` entry point of its own, and fsspec keeps
+    whichever entry point it finds first; loading this module (through any
+    of ``az``, ``abfs``, ``azure`` or ``import omefs``) settles it.
+    """
+    import fsspec
+
+    fsspec.register_implementation("abfss", AzureBlobFileSystem, clobber=True)
+
+
+_claim_abfss()
