@@ -238,19 +238,21 @@ class AuthConfig:
         """A copy with some fields changed (settings are merged, not replaced)."""
         settings = dict(self.settings)
         settings.update(changes.pop("settings", {}) or {})
-        fields = {
-            "provider": self.provider,
-            "auth_type": self.auth_type,
-            "region": self.region,
-            "fallback": self.fallback,
-            "settings": settings,
-        }
-        fields.update(changes)
-        return AuthConfig(**fields)
+        unknown = set(changes) - {"provider", "auth_type", "region", "fallback"}
+        if unknown:
+            raise ConfigError(f"AuthConfig has no field(s) {sorted(unknown)}", operation="config")
+        return AuthConfig(
+            provider=changes.get("provider", self.provider),
+            auth_type=changes.get("auth_type", self.auth_type),
+            region=changes.get("region", self.region),
+            settings=settings,
+            fallback=changes.get("fallback", self.fallback),
+        )
 
     def chain(self) -> list[AuthConfig]:
         """This config followed by each fallback, in the order they are tried."""
-        links, link = [], self
+        links: list[AuthConfig] = []
+        link: AuthConfig | None = self
         while link is not None:
             links.append(link)
             link = link.fallback

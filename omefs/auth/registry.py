@@ -13,6 +13,7 @@ import importlib
 import threading
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from typing import TypeVar, overload
 
 from omefs.auth.base import Resolver
 from omefs.errors import ConfigError
@@ -38,9 +39,14 @@ _loaded_builtin: set[str] = set()
 _entry_points_loaded = False
 
 
-def register(
-    provider: str, auth_type: str, resolver: Resolver | None = None
-) -> Callable[[Resolver], Resolver] | Resolver:
+R = TypeVar("R", bound=Resolver)
+
+
+@overload
+def register(provider: str, auth_type: str) -> Callable[[R], R]: ...
+@overload
+def register(provider: str, auth_type: str, resolver: R) -> R: ...
+def register(provider: str, auth_type: str, resolver=None):  # type: ignore[no-untyped-def]
     """Register ``resolver`` for ``(provider, auth_type)``; usable as a decorator.
 
     A provider name that is not one of omefs's five is registered as it is
@@ -48,7 +54,7 @@ def register(
     """
     key = (auth_provider(provider) or provider.strip().lower(), auth_type.strip().lower())
 
-    def decorate(fn: Resolver) -> Resolver:
+    def decorate(fn):  # type: ignore[no-untyped-def]
         with _lock:
             _resolvers[key] = fn
         return fn

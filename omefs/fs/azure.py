@@ -95,7 +95,7 @@ def split_azure_url(path: str) -> tuple[str, str | None]:
 class OMEAzureFileSystem(AzureBlobFileSystem):
     """OME's ``azure://`` URLs on adlfs."""
 
-    protocol = ("azure",)
+    protocol = ("azure",)  # type: ignore[assignment]
 
     @classmethod
     def _strip_protocol(cls, path: Any) -> Any:

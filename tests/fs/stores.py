@@ -8,8 +8,9 @@ for a path — so one test body serves S3, GCS and Azure.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import fsspec
 
