@@ -102,19 +102,19 @@ _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SCHEME_NO_SLASHES_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 
 # OCI region identifiers: us-ashburn-1, eu-frankfurt-1, us-gov-ashburn-1, …
-_OCI_REGION_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z]+)+-\d+$")
-_OCI_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
+_OCI_REGION_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z]+)+-\d+\Z")
+_OCI_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,256}\Z")
 _OCI_HOST_RE = re.compile(
-    r"^(?:[a-z0-9-]+\.)?objectstorage\.(?P<region>[a-z0-9-]+)\.[a-z0-9.-]+$"
+    r"^(?:[a-z0-9-]+\.)?objectstorage\.(?P<region>[a-z0-9-]+)\.[a-z0-9.-]+\Z"
 )
 # S3-compatible stores (MinIO, Ceph…) use free-form region names.
-_GENERIC_REGION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_GENERIC_REGION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 # Characters no bucket name of any service may contain.
 _BAD_BUCKET_CHARS_RE = re.compile(r"[\s/@?#%\\\x00-\x1f\x7f]")
-_AZ_CONTAINER_RE = re.compile(r"^(?:\$root|\$web|\$logs|[a-z0-9][a-z0-9-]{1,61}[a-z0-9])$")
-_AZ_ACCOUNT_RE = re.compile(r"^[a-z0-9]{3,24}$")
-_AZ_HOST_RE = re.compile(r"^(?P<account>[^.]+)\.(?:blob|dfs)\.core\.windows\.net$", re.IGNORECASE)
-_GH_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_AZ_CONTAINER_RE = re.compile(r"^(?:\$root|\$web|\$logs|[a-z0-9][a-z0-9-]{1,61}[a-z0-9])\Z")
+_AZ_ACCOUNT_RE = re.compile(r"^[a-z0-9]{3,24}\Z")
+_AZ_HOST_RE = re.compile(r"^(?P<account>[^.]+)\.(?:blob|dfs)\.core\.windows\.net\Z", re.IGNORECASE)
+_GH_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+\Z")
 _BAD_REF_CHARS_RE = re.compile(r"[\s/\\\x00-\x1f\x7f]")
 
 

@@ -348,6 +348,13 @@ INVALID: list[tuple[object, str | None, str]] = [
     ("github://org:repo@/path", "github", "ref"),
     ("github://:repo@main/path", "github", "owner is missing"),
     ("github://org:@main/path", "github", "repository is missing"),
+    # A trailing newline is not part of a valid name ("$" would let it through).
+    ("oci://ns/bkt\n", "oci", "bucket"),
+    ("oci://ns@us-ashburn-1\n/bkt", "oci", "namespace"),
+    ("azure://cont\n/k", "azure", "container"),
+    ("azure://cont@acct\n/k", "azure", "account"),
+    ("github://owner/repo\n", "github", "repository"),
+    ("s3://bkt@us-east-1\n/k", "s3", "region"),
 ]
 
 
