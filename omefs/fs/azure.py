@@ -28,7 +28,8 @@ from omefs.fs.errors import ASYNC_METHODS, map_errors
 __all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem", "split_azure_url"]
 
 
-@map_errors(*ASYNC_METHODS)
+# adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
+@map_errors(*ASYNC_METHODS, "cat", "expand_path")
 class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
     """adlfs's filesystem, taking omefs auth configs."""
 
@@ -46,6 +47,17 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
         if url and not kwargs.get("account_name"):
             kwargs["account_name"] = _account_from_url(url)
         return kwargs
+
+    async def _cat_file(self, path: str, start: int | None = None, end: int | None = None,
+                        **kwargs: Any) -> bytes:
+        """adlfs's ranged read, plus negative offsets (from the end) as s3fs and gcsfs take them."""
+        if (start is not None and start < 0) or (end is not None and end < 0):
+            size = (await self._info(path))["size"]
+            if start is not None and start < 0:
+                start = max(size + start, 0)
+            if end is not None and end < 0:
+                end = max(size + end, 0)
+        return await super()._cat_file(path, start=start, end=end, **kwargs)
 
     def do_connect(self) -> None:
         url = getattr(self, "_omefs_account_url", None)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -45,6 +46,9 @@ _NOT_FOUND_CODES = {
     "BlobNotFound", "ContainerNotFound", "ResourceNotFound", "ObjectNotFound",
     "BucketNotFound", "notFound",
 }
+
+
+_AUTH_TEXT = re.compile(r"failed to authenticate|signature (?:we calculated )?does not match", re.I)
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -98,6 +102,10 @@ def classify(exc: BaseException) -> type[OmefsError] | None:
         return type(exc)
     for link in _chain(exc):
         code, status = _code_and_status(link)
+        if _AUTH_TEXT.search(str(link)):
+            # Azurite answers a bad signature with AuthorizationFailure where
+            # Azure says AuthenticationFailed; the message is the same.
+            return AuthError
         if code in _AUTH_CODES or status == 401:
             return AuthError
         if code in _DENIED_CODES or status == 403:
@@ -116,8 +124,15 @@ def classify(exc: BaseException) -> type[OmefsError] | None:
     return None
 
 
-def translate(exc: BaseException, operation: str, uri: str | None, provider: str) -> BaseException:
-    """``exc`` as an omefs error when it has a meaning we know; else ``exc`` itself."""
+def translate(
+    exc: BaseException, operation: str, uri: str | None, provider: str, hint: str | None = None
+) -> BaseException:
+    """``exc`` as an omefs error when it has a meaning we know; else ``exc`` itself.
+
+    ``hint`` says whose credentials were used (a profile, a key fingerprint —
+    never a secret); it is added to :class:`AuthError` and
+    :class:`PermissionDeniedError` messages.
+    """
     if isinstance(exc, OmefsError):
         return exc
     cls = classify(exc)
@@ -134,6 +149,8 @@ def translate(exc: BaseException, operation: str, uri: str | None, provider: str
     detail = " ".join(str(x) for x in (status, code) if x)
     reason = redact_text(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     message = f"{operation} {what}" + (f" [{detail}]" if detail else "") + f": {reason}"
+    if hint and cls in (AuthError, PermissionDeniedError):
+        message += f"; credentials used: {hint}"
     return cls(message, operation=operation, uri=uri, provider=provider)
 
 
@@ -147,6 +164,15 @@ def _uri_of(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | N
     return path if "://" in path else f"{protocol}://{path}"
 
 
+def _hint(self: Any) -> str | None:
+    """The filesystem's description of its credentials, if it offers one (``_omefs_error_hint``)."""
+    describe = getattr(self, "_omefs_error_hint", None)
+    try:
+        return describe() if callable(describe) else None
+    except Exception:
+        return None
+
+
 def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     operation = name.lstrip("_")
     if inspect.iscoroutinefunction(fn):
@@ -156,7 +182,9 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 return await fn(self, *args, **kwargs)
             except Exception as exc:
-                mapped = translate(exc, operation, _uri_of(self, args, kwargs), self.storage_provider)
+                mapped = translate(
+                    exc, operation, _uri_of(self, args, kwargs), self.storage_provider, _hint(self)
+                )
                 if mapped is exc:
                     raise
                 raise mapped from exc
@@ -168,7 +196,9 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(self, *args, **kwargs)
         except Exception as exc:
-            mapped = translate(exc, operation, _uri_of(self, args, kwargs), self.storage_provider)
+            mapped = translate(
+                exc, operation, _uri_of(self, args, kwargs), self.storage_provider, _hint(self)
+            )
             if mapped is exc:
                 raise
             raise mapped from exc
@@ -201,7 +231,7 @@ def map_errors(*names: str) -> Callable[[type[T]], type[T]]:
 #: into the sync API, so wrapping them covers both.
 ASYNC_METHODS = (
     "_info", "_ls", "_find", "_glob", "_cat_file", "_pipe_file", "_put_file", "_get_file",
-    "_rm", "_rm_file", "_mkdir", "_makedirs", "_cp_file", "_open",
+    "_rm", "_rm_file", "_mkdir", "_makedirs", "_cp_file", "_open", "_exists", "_expand_path",
 )
 #: Sync filesystems (ocifs, GitHub Releases).
 SYNC_METHODS = (

@@ -34,13 +34,21 @@ def test_s3_wrong_secret_is_auth_error(moto_auth_server):
 
     bad = {**good, "settings": {**good["settings"], "secret_access_key": CANARY}}
     url = f"s3://{bucket}/k"
+    # A GET carries S3's error code in its body: the signature was not accepted.
+    bad_fs = omefs.filesystem("s3", auth=bad, skip_instance_cache=True)
     with pytest.raises(AuthError) as info:
-        with omefs.open(url, auth=bad, skip_instance_cache=True) as f:
-            f.read()
+        bad_fs.ls(bucket)
     msg = str(info.value)
-    assert f"{bucket}/k" in msg and "provider=s3" in msg
+    assert f"s3://{bucket}" in msg and "provider=s3" in msg
     assert "SignatureDoesNotMatch" in msg
     _no_canary(info.value)
+    # A HEAD (what open() sends first) has no body, so S3 says only "403":
+    # refused, typed, but it cannot tell a bad key from a missing permission.
+    with pytest.raises((AuthError, PermissionDeniedError)) as info2:
+        with omefs.open(url, auth=bad, skip_instance_cache=True) as f:
+            f.read()
+    assert "provider=s3" in str(info2.value)
+    _no_canary(info2.value)
 
 
 def test_azure_wrong_key_is_auth_error(azure_env):
