@@ -218,3 +218,55 @@ def test_oci_resolves_to_omefs_in_a_fresh_interpreter():
     code = ("import fsspec\ncls = fsspec.get_filesystem_class('oci')\n"
             "import ocifs\nprint(cls.__module__, fsspec.get_filesystem_class('oci').__module__)")
     assert _fresh(code) == "omefs.fs.oci omefs.fs.oci"
+
+
+def test_zero_config_route_serves_every_form(oci_user, oci_fake, oci_bucket, tmp_path, monkeypatch):
+    import yaml
+
+    ns = oci_fake.namespace
+    routes = tmp_path / "omefs.yaml"
+    routes.write_text(yaml.safe_dump({
+        "profiles": {"fake-oci": {"provider": "oci", "auth_type": "user_principal", "settings": {
+            "config_path": str(oci_user.config_path), "endpoint_url": oci_fake.endpoint}}},
+        "routes": {f"oci://{ns}/": "fake-oci"},
+    }))
+    monkeypatch.setenv("OMEFS_CONFIG", str(routes))
+    oci_fake.put(oci_bucket, "r.txt", b"routed")
+    forms = _forms(ns, oci_bucket, oci_fake.region, "r.txt")
+    for name in ("canonical", "long", "region", "ocifs"):
+        with fsspec.open(forms[name], "rb", skip_instance_cache=True) as f:
+            assert f.read() == b"routed", name
+
+
+def test_filesystem_pickles_with_its_auth_config(oci_fs, oci_fake, oci_bucket):
+    import pickle
+
+    oci_fake.put(oci_bucket, "p.txt", b"pickled")
+    clone = pickle.loads(pickle.dumps(oci_fs))
+    assert clone.cat_file(f"oci://{oci_fake.namespace}/{oci_bucket}/p.txt") == b"pickled"
+
+
+def test_ranged_cat_is_one_request(oci_fs, oci_fake, oci_bucket):
+    oci_fake.put(oci_bucket, "r.bin", b"0123456789")
+    url = f"oci://{oci_fake.namespace}/{oci_bucket}/r.bin"
+    oci_fake.calls.clear()
+    assert oci_fs.cat_file(url, start=2, end=5) == b"234"
+    assert oci_fs.cat_file(url, start=8, end=100) == b"89"
+    assert oci_fs.cat_file(url, start=50) == b""
+    assert oci_fs.cat_ranges([url, url], [0, 9], [1, 10]) == [b"0", b"9"]
+    assert oci_fake.calls == {"GetObject": 5}
+
+
+def test_recursive_get_makes_local_folders(oci_fs, oci_fake, oci_bucket, tmp_path):
+    for key in ("tree/a.txt", "tree/sub/b.txt"):
+        oci_fake.put(oci_bucket, key, key.encode())
+    oci_fs.get(f"oci://{oci_fake.namespace}/{oci_bucket}/tree/", str(tmp_path / "out"), recursive=True)
+    assert (tmp_path / "out" / "a.txt").read_bytes() == b"tree/a.txt"
+    assert (tmp_path / "out" / "sub" / "b.txt").read_bytes() == b"tree/sub/b.txt"
+
+
+def test_get_of_a_missing_object_is_not_found_and_leaves_nothing(oci_fs, oci_fake, oci_bucket, tmp_path):
+    target = tmp_path / "downloads" / "nope"
+    with pytest.raises(NotFoundError):
+        oci_fs.get_file(f"oci://{oci_fake.namespace}/{oci_bucket}/nope", str(target))
+    assert list(target.parent.iterdir()) == []
