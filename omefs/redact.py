@@ -9,8 +9,19 @@ Two mechanisms work together:
   (from an :class:`~omefs.config.AuthConfig` or a resolver), and
   :func:`redact_text` replaces any of them found in free text — an SDK
   error message that echoes a key, a URL with a SAS signature — with
-  ``'***'``. A logging filter installed on the ``omefs`` logger applies it
-  to every record.
+  ``'***'``. It also masks secret-shaped fragments whatever their value:
+  ``<SecretAccessKey>`` and ``<SessionToken>`` in STS replies,
+  ``"access_token": "…"`` and the like in JSON or Python reprs,
+  ``client_secret=``/``assertion=`` in form bodies, bearer tokens, SAS
+  signatures, account keys and PEM private keys.
+
+Logs: a filter on the ``omefs`` loggers masks their records, and
+:func:`install_sdk_log_redaction` (installed when omefs first resolves
+credentials) wraps the logging record factory so that every record —
+botocore's, azure-core's, google-auth's, urllib3's, the application's —
+is masked when it is created, before any handler formats it. It costs
+nothing while logging is off, since no record is created then. Records
+are masked, not dropped.
 """
 
 from __future__ import annotations
@@ -33,8 +44,13 @@ _SECRET_KEY = re.compile(
 _NOT_SECRET = frozenset(
     {"token_file", "token_uri", "use_session_token", "key_file", "private_key_path",
      "credential_source", "token_url", "security_token_file", "federated_token_file",
-     "credential_process_name", "client_certificate_path"}
+     "credential_process_name", "client_certificate_path", "authorization_token_file",
+     "credentials_file", "shared_credentials_file", "credential_config_file",
+     "web_identity_token_file", "certificate_path", "token_lifetime", "sas_expiry"}
 )
+# Keys whose values are secret though the pattern above misses them.
+_ALSO_SECRET = frozenset({"certificate_data", "identity_header", "client_assertion", "assertion",
+                          "subject_token", "private_key_data"})
 
 # Fragments of free text that are secret whatever we were told: SAS
 # signatures, bearer tokens, Azure account keys in connection strings.
@@ -43,7 +59,18 @@ _TEXT_PATTERNS = [
     re.compile(r"(?i)(AccountKey=)[^;\s'\"]+"),
     re.compile(r"(?i)(SharedAccessSignature=)[^;\s'\"]+"),
     re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|token|basic)\s+)[^\s'\",}]+"),
-    re.compile(r"(?i)(x-amz-security-token['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"),
+    re.compile(r"(?i)(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^\s'\",}]+"),
+    # JSON bodies and Python reprs: "SecretAccessKey": "…", 'WebIdentityToken': '…', b'…' values
+    re.compile(r"(?i)(['\"](?:SecretAccessKey|SessionToken|Token|WebIdentityToken|access_?token|"
+               r"id_token|refresh_token|client_secret|client_assertion|assertion|subject_token|"
+               r"private_key|AccountKey|password|x-identity-header|x-aws-ec2-metadata-token|"
+               r"secret_?key|aws_secret_access_key|aws_session_token)['\"]\s*[:=]\s*b?['\"])"
+               r"[^'\"]+"),
+    # XML bodies (STS)
+    re.compile(r"(<(?:SecretAccessKey|SessionToken)>)[^<]+"),
+    # form bodies and query strings
+    re.compile(r"(?i)((?:^|[?&\s'\"(])(?:client_secret|client_assertion|assertion|subject_token|"
+               r"WebIdentityToken|refresh_token|access_token|password)=)[^&\s'\"]+"),
     re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
 ]
 
@@ -54,10 +81,33 @@ _secrets: set[str] = set()
 _MIN_LEN = 6
 
 
+class Secret(str):
+    """A string that shows as ``'***'`` in ``repr`` — and so in the repr of any dict or list holding it.
+
+    It is a ``str`` in every other way (``str()``, formatting, comparison,
+    ``json``), so an SDK handed one uses the value. Storage options that
+    must carry a raw secret (an account key, a SAS, a connection string)
+    hold it as a :class:`Secret`, so printing the options shows no secret.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return repr(MASK)
+
+
+def secret(value: Any) -> Any:
+    """``value`` as a registered :class:`Secret` when it is a string; anything else unchanged."""
+    if isinstance(value, str) and not isinstance(value, Secret):
+        register_secret(value)
+        return Secret(value)
+    return value
+
+
 def is_secret_key(key: str) -> bool:
     """Whether a settings key holds a secret value."""
     k = str(key).lower()
-    return k not in _NOT_SECRET and bool(_SECRET_KEY.search(k))
+    return k in _ALSO_SECRET or (k not in _NOT_SECRET and bool(_SECRET_KEY.search(k)))
 
 
 def register_secret(value: Any) -> None:
@@ -136,15 +186,63 @@ class RedactingFilter(logging.Filter):
     """A logging filter that masks secrets in a record's message and arguments."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record: leave it to logging
-            return True
-        redacted = redact_text(message)
-        if redacted != message or record.args:
-            record.msg = redacted
-            record.args = None
+        _redact_record(record, rewrite=True)
         return True
+
+
+def _redact_record(record: logging.LogRecord, rewrite: bool = False) -> None:
+    """Mask secrets in a record's message, arguments and exception text, in place.
+
+    The record is changed only where a secret was found (its message is then
+    stored formatted, without ``args``), unless ``rewrite`` asks to store the
+    formatted message anyway (omefs's own loggers).
+    """
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed record: leave it to logging
+        return
+    redacted = redact_text(message)
+    if redacted != message or (rewrite and record.args):
+        record.msg = redacted
+        record.args = None
+    if record.exc_info and not record.exc_text:
+        import traceback
+
+        text = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        masked = redact_text(text)
+        if masked != text:
+            record.exc_text = masked
+    elif record.exc_text:
+        record.exc_text = redact_text(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact_text(record.stack_info)
+
+
+_factory_installed = False
+
+
+def install_sdk_log_redaction() -> None:
+    """Mask secrets in every log record as it is created, whichever library logs it (idempotent).
+
+    SDKs log request parameters, signed headers and response bodies at
+    DEBUG (botocore logs an STS reply with its ``SecretAccessKey``). A
+    logger filter cannot catch those — filters are not inherited by child
+    loggers — so this wraps :func:`logging.getLogRecordFactory` instead,
+    keeping whatever factory was installed before.
+    """
+    global _factory_installed
+    with _lock:
+        if _factory_installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            _redact_record(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _factory_installed = True
 
 
 def install_log_filter(logger_name: str = "omefs") -> None:

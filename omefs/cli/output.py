@@ -161,6 +161,8 @@ def item_to_dict(item: Any) -> dict[str, Any]:
     """A :class:`TransferItem` as a JSON-ready mapping."""
     if isinstance(item, Mapping):
         raw = dict(item)
+    elif callable(getattr(item, "to_dict", None)):
+        raw = dict(item.to_dict())
     else:
         raw = {name: getattr(item, name, None) for name in _ITEM_FIELDS}
     error = raw.get("error")
@@ -173,12 +175,19 @@ def _items(report: Any, name: str) -> list[Any]:
     return list(getattr(report, name, None) or [])
 
 
+def _report_bytes(report: Any, dry_run: bool) -> int:
+    """Bytes copied, or for a dry run the bytes that would be."""
+    if dry_run:
+        return sum(int(getattr(i, "bytes", 0) or 0) for i in _items(report, "copied"))
+    return int(getattr(report, "bytes", 0) or 0)
+
+
 def report_to_dict(report: Any, *, command: str, dry_run: bool = False) -> dict[str, Any]:
     """A :class:`TransferReport` as one JSON document (totals, then every item)."""
     copied, skipped, failed = (_items(report, n) for n in ("copied", "skipped", "failed"))
     deleted = _items(report, "deleted")
     duration = float(getattr(report, "duration", 0.0) or 0.0)
-    nbytes = int(getattr(report, "bytes", 0) or 0)
+    nbytes = _report_bytes(report, dry_run)
     out: dict[str, Any] = {
         "command": command,
         "ok": bool(getattr(report, "ok", not failed)),
@@ -197,22 +206,24 @@ def report_to_dict(report: Any, *, command: str, dry_run: bool = False) -> dict[
     return out
 
 
-def print_report_summary(report: Any, *, dry_run: bool, stream: TextIO | None = None) -> None:
+def print_report_summary(report: Any, *, dry_run: bool, show_deleted: bool = False,
+                         stream: TextIO | None = None) -> None:
     """rclone-like totals: bytes and rate, objects, elapsed time."""
     stream = stream or sys.stdout
     copied, skipped, failed = (_items(report, n) for n in ("copied", "skipped", "failed"))
+    deleted = _items(report, "deleted")
     duration = float(getattr(report, "duration", 0.0) or 0.0)
-    nbytes = int(getattr(report, "bytes", 0) or 0)
+    nbytes = _report_bytes(report, dry_run)
     verb = "Would transfer" if dry_run else "Transferred"
-    counts = f"{len(copied)} copied, {len(skipped)} skipped, {len(failed)} failed"
-    if hasattr(report, "deleted"):
-        counts += f", {len(_items(report, 'deleted'))} deleted"
+    counts = f"{len(copied)} {'to copy' if dry_run else 'copied'}, {len(skipped)} skipped, {len(failed)} failed"
+    if deleted or show_deleted:
+        counts += f", {len(deleted)} {'to delete' if dry_run else 'deleted'}"
     lines = [
-        f"{verb + ':':<15}{format_size(nbytes)}" + ("" if dry_run else f", {format_rate(nbytes, duration)}"),
-        f"{'Objects:':<15}{counts}",
+        f"{verb + ':':<16}{format_size(nbytes)}" + ("" if dry_run else f", {format_rate(nbytes, duration)}"),
+        f"{'Objects:':<16}{counts}",
     ]
     if not dry_run:
-        lines.append(f"{'Elapsed time:':<15}{format_duration(duration)}")
+        lines.append(f"{'Elapsed time:':<16}{format_duration(duration)}")
     stream.write("\n".join(lines) + "\n")
     stream.flush()
 
@@ -227,7 +238,10 @@ def print_failures(failed: Iterable[Any], stream: TextIO | None = None, *, limit
     for item in failed[:limit]:
         d = item_to_dict(item)
         target = d.get("src") or d.get("dst") or "?"
-        error = d.get("error") or "failed"
+        error = str(d.get("error") or "failed").strip()
+        error = error.splitlines()[0] if error else "failed"
+        if len(error) > 300:
+            error = error[:300] + " …"
         stream.write(f"  {target}: {error}\n")
     if len(failed) > limit:
         stream.write(f"  … and {len(failed) - limit} more (use --json for the full list)\n")

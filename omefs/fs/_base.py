@@ -73,8 +73,16 @@ class AuthMixin:
     def _options_from_auth(self, config: AuthConfig) -> dict[str, Any]:
         """The storage options that ``config`` resolves to."""
         from omefs.auth import resolve
+        from omefs.errors import ConfigError
 
-        return resolve(config).storage_options()
+        creds = resolve(config)
+        if self.auth_provider and creds.provider != self.auth_provider:
+            raise ConfigError(
+                f"{type(self).__name__} takes {self.auth_provider} credentials, but the auth config "
+                f"resolved to provider {creds.provider!r} ({creds.auth_type})",
+                operation="connect", provider=self.auth_provider,
+            )
+        return creds.storage_options()
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Turn omefs's generic options (``endpoint_url``) into the parent's spelling."""

@@ -43,6 +43,9 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         url = kwargs.pop("account_url", None) or kwargs.pop("endpoint_url", None)
         kwargs.pop("region", None)
+        # A CA bundle (or False) for the blob service client (private CA, local TLS emulator).
+        verify = kwargs.pop("connection_verify", None)
+        self._omefs_client_kwargs = {} if verify is None else {"connection_verify": verify}
         self._omefs_account_url = url.rstrip("/") if url else None
         if url and not kwargs.get("account_name"):
             kwargs["account_name"] = _account_from_url(url)
@@ -59,23 +62,39 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
                 end = max(size + end, 0)
         return await super()._cat_file(path, start=start, end=end, **kwargs)
 
+    def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
+        """adlfs's service client, with omefs's extra client options when there are any."""
+        extra = getattr(self, "_omefs_client_kwargs", None)
+        if not extra:
+            return _create_aio_blob_service_client(
+                account_url=account_url, location_mode=self.location_mode, credential=credential
+            )
+        from azure.storage.blob.aio import BlobServiceClient
+
+        kwargs: dict[str, Any] = dict(extra)
+        if self.location_mode is not None:
+            kwargs["_location_mode"] = self.location_mode
+        return BlobServiceClient(account_url, credential=credential, **kwargs)
+
     def do_connect(self) -> None:
         url = getattr(self, "_omefs_account_url", None)
+        extra = getattr(self, "_omefs_client_kwargs", None)
+        if self.connection_string is not None and extra:
+            from azure.storage.blob.aio import BlobServiceClient
+
+            self.service_client = BlobServiceClient.from_connection_string(self.connection_string, **extra)
+            return None
         if not url or self.connection_string is not None:
             return super().do_connect()
         self.account_url = url
         credential = self.credential or self.account_key
         if credential is None and self.account_key is None and self.sas_token:
             sas = self.sas_token if self.sas_token.startswith("?") else f"?{self.sas_token}"
-            self.service_client = _create_aio_blob_service_client(
-                account_url=url + sas, location_mode=self.location_mode
-            )
+            self.service_client = self._omefs_client(url + sas)
             return None
         if self.account_key is not None and self.credential is None:
             credential = {"account_name": self.account_name, "account_key": self.account_key}
-        self.service_client = _create_aio_blob_service_client(
-            account_url=url, location_mode=self.location_mode, credential=credential
-        )
+        self.service_client = self._omefs_client(url, credential)
         return None
 
 

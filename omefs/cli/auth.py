@@ -1,0 +1,343 @@
+"""``omefs auth check``: which credentials a URL would use, who they are, and whether they work.
+
+For a URL it says which profile and auth type would be used — the
+``--auth`` flag, else the route of the routing config (``OMEFS_CONFIG``)
+that matches, else the SDK's default chain — resolves them (following
+fallbacks), shows the identity where the provider can say (masked), and
+makes one cheap call (``info`` of the URL's object or bucket). Without a
+URL, ``--auth`` is resolved and the identity call is the cheap call.
+
+Exit status: 0 when the credentials resolved and the call was accepted
+(a missing object still proves the credentials); 1 when they did not
+resolve or the store refused them; 2 for a usage or config-file error.
+Nothing printed holds a secret.
+
+:func:`add_parser` registers the verb on the ``omefs`` parser and
+:func:`run` runs it (``omefs.cli.main`` calls both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from omefs.redact import redact_text
+
+__all__ = ["add_parser", "run", "check"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+_DESCRIPTION = """\
+Show which profile and auth type a URL would use, who the credentials are
+(where the provider can say; masked), and whether a cheap call succeeds.
+
+The credentials are those of --auth, else of the route of the routing config
+($OMEFS_CONFIG, default ~/.config/omefs/config.yaml) matching the URL, else of
+the SDK's default chain. Exit status: 0 ok, 1 the credentials did not resolve
+or were refused, 2 usage or configuration error.
+"""
+
+_EXAMPLES = """\
+Examples:
+  omefs auth check s3://my-bucket/data/
+  omefs auth check --json gs://models/llm/weights.safetensors
+  omefs auth check --auth prod-azure azure://datasets@myaccount/
+  omefs auth check --auth ./aws-role.yaml
+"""
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``omefs auth`` (with its ``check`` sub-verb) on ``subparsers``."""
+    auth = subparsers.add_parser(
+        "auth", help="Check credentials: which are used for a URL, and whether they work",
+        description="Commands about credentials.\n\n" + _EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="omefs auth check [flags] [URL]",
+    )
+    auth.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                      help="log what omefs does and show tracebacks of errors")
+    verbs = auth.add_subparsers(title="Commands", dest="auth_command", metavar="COMMAND")
+    check_parser = verbs.add_parser(
+        "check", help="which credentials a URL uses, who they are, and whether they work",
+        description=_DESCRIPTION, epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage="omefs auth check [--auth PROFILE|FILE] [--json] [URL]",
+    )
+    check_parser.add_argument("url", nargs="?", metavar="URL",
+                              help="the URL to check (s3://, gs://, azure://, oci://, github://…)")
+    check_parser.add_argument("--auth", metavar="PROFILE|FILE",
+                              help="a profile of the routing config, or a YAML/JSON auth config file")
+    check_parser.add_argument("--endpoint-url", metavar="URL", help="service endpoint (emulator, private)")
+    check_parser.add_argument("-o", "--option", action="append", metavar="KEY=VALUE",
+                              help="a storage option of the filesystem (repeatable)")
+    check_parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
+    check_parser.add_argument("--no-call", action="store_true",
+                              help="resolve and show the credentials, but make no call to the store")
+    check_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                              help="log what omefs does and show tracebacks of errors")
+    return auth
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``omefs auth …``; the exit status."""
+    if getattr(args, "auth_command", None) != "check":
+        sys.stderr.write("usage: omefs auth check [--auth PROFILE|FILE] [--json] [URL]\n")
+        return EXIT_USAGE
+    return _run_check(args)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from omefs.cli.options import load_auth, parse_option_pairs
+    from omefs.errors import ConfigError, InvalidURIError
+
+    try:
+        if not args.url and not args.auth:
+            raise _Usage("give a URL, or --auth to check credentials without one")
+        explicit = load_auth(args.auth)
+        options = parse_option_pairs(getattr(args, "option", None))
+        if args.endpoint_url:
+            options["endpoint_url"] = args.endpoint_url
+        result = check(args.url, auth=explicit, auth_name=args.auth, options=options,
+                       call=not args.no_call)
+    except (_Usage, ConfigError, InvalidURIError) as exc:
+        sys.stderr.write(f"omefs: error: {redact_text(str(exc))}\n")
+        return EXIT_USAGE
+    if args.json:
+        from omefs.cli.output import print_json
+
+        print_json(result)
+    else:
+        _print_text(result)
+    return EXIT_OK if result["ok"] else EXIT_FAILED
+
+
+class _Usage(Exception):
+    pass
+
+
+# -- the check itself -------------------------------------------------------------------
+def check(url: str | None, *, auth: Any = None, auth_name: str | None = None,
+          options: dict[str, Any] | None = None, call: bool = True) -> dict[str, Any]:
+    """What ``omefs auth check`` reports, as a dict (also its ``--json`` output).
+
+    Keys: ``url``, ``source`` (``--auth``, ``route`` or ``default``),
+    ``profile``, ``route``, ``config_file``, ``provider``, ``auth_type``,
+    ``chain`` (every link's auth type), ``link`` (which link resolved),
+    ``region``, ``identity``, ``expired``, ``resolve`` (ok, error,
+    failures), ``call`` (ok, operation, result, error, seconds), ``ok``.
+    """
+    from omefs.config import AuthConfig
+    from omefs.errors import AuthError
+    from omefs.providers import auth_provider
+    from omefs.routing import config_path, match
+
+    options = dict(options or {})
+    out: dict[str, Any] = {"url": url, "source": None, "profile": None, "route": None,
+                           "config_file": None, "provider": None, "auth_type": None,
+                           "chain": [], "link": None, "region": None, "identity": {},
+                           "expired": None, "resolve": {"ok": False}, "call": None, "ok": False}
+    config: AuthConfig | None = auth
+    if config is not None:
+        out["source"] = "--auth"
+        if auth_name and "/" not in auth_name and not auth_name.endswith((".yaml", ".yml", ".json")):
+            out["profile"] = auth_name
+            out["config_file"] = str(config_path())
+    elif url:
+        hit = match(url)
+        if hit is not None:
+            config = hit.config
+            out.update(source="route", profile=hit.profile, route=hit.prefix, config_file=hit.path)
+        else:
+            scheme = url.split("://", 1)[0] if "://" in url else ""
+            provider = auth_provider(scheme)
+            if provider is None:
+                raise _Usage(f"{url!r} is not a URL of a store omefs knows "
+                             "(s3://, gs://, az://, azure://, oci://, github://)")
+            config = AuthConfig(provider=provider, auth_type="default")
+            out["source"] = "default"
+    assert config is not None
+    if options.get("endpoint_url") and "endpoint_url" not in config.settings:
+        config = config.replace(settings={"endpoint_url": options["endpoint_url"]})
+    out["provider"] = config.provider
+    out["chain"] = [f"{link.provider}/{link.auth_type}" for link in config.chain()]
+
+    from omefs.auth import resolve
+
+    creds = None
+    started = time.monotonic()
+    try:
+        creds = resolve(config)
+    except AuthError as exc:
+        out["resolve"] = {"ok": False, "error": _clean(exc),
+                          "failures": [str(f) for f in getattr(exc, "failures", [])],
+                          "seconds": round(time.monotonic() - started, 3)}
+        out["auth_type"] = config.auth_type
+        return out
+    out["resolve"] = {"ok": True, "seconds": round(time.monotonic() - started, 3)}
+    winner = creds.config
+    out["auth_type"] = winner.auth_type
+    links = config.chain()
+    out["link"] = next((i for i, link in enumerate(links, 1) if link is winner), 1)
+    out["region"] = creds.region
+    out["identity"] = _identity(creds, call)
+    out["expired"] = bool(creds.expired)
+
+    if not call:
+        out["ok"] = True
+        return out
+    if url:
+        out["call"] = _call_store(url, config if out["source"] != "default" else None,
+                                  out["source"] == "--auth", options)
+    else:
+        out["call"] = _call_identity(creds)
+    out["ok"] = bool(out["call"]["ok"])
+    return out
+
+
+def _clean(exc: BaseException) -> str:
+    return redact_text(str(exc))
+
+
+def _identity(creds: Any, call: bool) -> dict[str, Any]:
+    """``creds.identity()`` plus, where the provider can say cheaply, who the service thinks it is."""
+    info = dict(creds.identity())
+    if call and creds.provider == "aws" and creds.sdk is not None and _sts_reachable(creds):
+        try:
+            info.update({k: v for k, v in creds.caller_identity(timeout=5).items() if v})
+        except Exception as exc:  # identity is informative; the call below decides
+            info["caller_identity_error"] = f"{type(exc).__name__}: {_first_line(exc)}"
+    if call and creds.provider in ("gcp", "azure") and creds.sdk is not None:
+        try:
+            creds.token()  # fills token-derived facts (expiry, Azure's tenant and client)
+            info = dict(creds.identity())
+        except Exception as exc:
+            info["token_error"] = f"{type(exc).__name__}: {_first_line(exc)}"
+    return {k: (redact_text(v) if isinstance(v, str) else v) for k, v in info.items()}
+
+
+def _sts_reachable(creds: Any) -> bool:
+    """Ask STS only where it is: a configured STS endpoint, or real AWS (no custom S3 endpoint)."""
+    import os
+
+    if getattr(creds, "sts_endpoint_url", None) or os.environ.get("AWS_ENDPOINT_URL_STS") \
+            or os.environ.get("AWS_ENDPOINT_URL"):
+        return True
+    return not creds.storage_options().get("endpoint_url")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return redact_text(text[0] if text else type(exc).__name__)
+
+
+def _call_store(url: str, config: Any, explicit: bool, options: dict[str, Any]) -> dict[str, Any]:
+    """``info`` of the URL's object (or bucket), as a user call would make it."""
+    from omefs.api import url_to_fs
+
+    started = time.monotonic()
+    result: dict[str, Any] = {"operation": "info", "ok": False}
+    fs: Any = None
+    path = ""
+    try:
+        kwargs = dict(options, skip_instance_cache=True)
+        fs, path = url_to_fs(url, auth=config if explicit else None, **kwargs)
+        result["path"] = path
+        try:
+            info = fs.info(path)
+        except FileNotFoundError:
+            result.update(ok=True, result="not found (the credentials were accepted)")
+        else:
+            kind = info.get("type", "object")
+            result.update(ok=True, result=f"{kind} exists" + (
+                f", {info['size']} bytes" if kind == "file" and info.get("size") is not None else ""))
+    except Exception as exc:
+        from omefs.errors import AuthError, PermissionDeniedError
+
+        why: BaseException = exc
+        if isinstance(exc, PermissionDeniedError) and fs is not None:
+            why = _s3_reason(fs, path) or exc
+        kind = ("refused" if isinstance(why, AuthError) else
+                "permission denied" if isinstance(why, (PermissionDeniedError, PermissionError)) else "failed")
+        result.update(ok=False, result=kind, error=f"{type(why).__name__}: {_first_line(why)}")
+    result["seconds"] = round(time.monotonic() - started, 3)
+    return result
+
+
+def _s3_reason(fs: Any, path: str) -> BaseException | None:
+    """S3 answers a refused HEAD with a bare 403; a one-key listing says why (bad key or denied)."""
+    call = getattr(fs, "call_s3", None)
+    if call is None:
+        return None
+    bucket, _, key = path.partition("/")
+    try:
+        call("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1)
+    except Exception as exc:
+        from omefs.fs.errors import translate
+
+        mapped = translate(exc, "list", f"s3://{path}", "s3")
+        return mapped if mapped is not exc else None
+    return None
+
+
+def _call_identity(creds: Any) -> dict[str, Any]:
+    """Without a URL: the provider's identity call (STS, a token) is the cheap call."""
+    started = time.monotonic()
+    result: dict[str, Any] = {"ok": False}
+    try:
+        if creds.provider == "aws" and creds.sdk is not None:
+            result["operation"] = "sts:GetCallerIdentity"
+            creds.caller_identity(timeout=10)
+        elif creds.sdk is not None and creds.token() is not None:
+            result["operation"] = "token"
+        else:
+            result["operation"] = "none (anonymous or static credentials: give a URL to check them)"
+        result.update(ok=True, result="ok")
+    except Exception as exc:
+        result.update(ok=False, result="failed", error=f"{type(exc).__name__}: {_first_line(exc)}")
+    result["seconds"] = round(time.monotonic() - started, 3)
+    return result
+
+
+# -- text output ---------------------------------------------------------------------------
+def _print_text(r: dict[str, Any]) -> None:
+    lines: list[tuple[str, str]] = []
+    if r["url"]:
+        lines.append(("url", r["url"]))
+    if r["source"] == "route":
+        lines.append(("profile", f"{r['profile']} (route {r['route']!r} in {r['config_file']})"))
+    elif r["source"] == "--auth":
+        lines.append(("profile", f"{r['profile']} (--auth, {r['config_file']})" if r["profile"]
+                      else "(--auth file)"))
+    else:
+        lines.append(("profile", "(none: no route matches; the SDK's default chain)"))
+    auth_type = f"{r['provider']}/{r['auth_type']}"
+    if len(r["chain"]) > 1:
+        auth_type += f" (link {r['link'] or '?'} of {len(r['chain'])}: {' -> '.join(r['chain'])})"
+    lines.append(("auth type", auth_type))
+    if r["region"]:
+        lines.append(("region", str(r["region"])))
+    if not r["resolve"]["ok"]:
+        lines.append(("credentials", "NOT RESOLVED: " + r["resolve"].get("error", "")))
+    else:
+        identity = {k: v for k, v in r["identity"].items() if k not in ("provider", "auth_type")}
+        lines.append(("identity", ", ".join(f"{k}={v}" for k, v in identity.items()) or "-"))
+        if r["expired"]:
+            lines.append(("expired", "yes (will be refreshed before use)"))
+    call = r.get("call")
+    if call:
+        status = "ok" if call["ok"] else "FAILED"
+        what = call.get("operation", "")
+        if call.get("path"):
+            what += f" {call['path']}"
+        text = f"{status}: {what}: {call.get('result', '')}"
+        if call.get("error"):
+            text += f" ({call['error']})"
+        lines.append(("check", f"{text} [{call['seconds']:.2f} s]"))
+    width = max(len(k) for k, _ in lines)
+    for key, value in lines:
+        sys.stdout.write(redact_text(f"{key + ':':<{width + 1}} {value}") + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,173 @@
+"""``omefs ls``, ``omefs stat`` and ``omefs cat``: reading without copying."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import posixpath
+import sys
+from typing import Any
+
+from omefs.cli.options import open_fs, side_settings
+from omefs.cli.output import format_size, format_time, jsonable, print_json
+from omefs.errors import NotFoundError
+
+__all__ = ["cmd_cat", "cmd_ls", "cmd_stat", "entry", "excluded"]
+
+# info() keys that hold a modification time, by backend (s3fs, adlfs, gcsfs, local, ocifs).
+_MTIME_KEYS = ("LastModified", "last_modified", "updated", "mtime", "timeModified", "modified",
+               "created", "timeCreated", "creation_time")
+_CHUNK = 1 << 20
+
+
+def excluded(rel: str, patterns: list[str] | None) -> bool:
+    """Whether ``rel`` (a path relative to the listed URL) matches an exclude glob.
+
+    As the transfer engine does: a glob matches the relative path or its base name.
+    """
+    if not patterns:
+        return False
+    rel = rel.rstrip("/")
+    base = posixpath.basename(rel)
+    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(base, p) for p in patterns)
+
+
+def modified_of(info: dict[str, Any]) -> str | None:
+    """The modification time of an ``info()`` entry, ISO 8601, whatever the backend."""
+    for key in _MTIME_KEYS:
+        if info.get(key) not in (None, ""):
+            return format_time(info[key])
+    return None
+
+
+def _is_dir(info: dict[str, Any]) -> bool:
+    return info.get("type") in ("directory", "dir", "bucket", "container")
+
+
+def entry(info: dict[str, Any], root: str, base_url: str, url: str) -> dict[str, Any]:
+    """One listing entry: name relative to the listed URL, full URL, type, size, time."""
+    name = str(info.get("name", "")).rstrip("/")
+    if root and name == root:
+        rel = posixpath.basename(name)
+        full = url
+    elif root and name.startswith(root + "/"):
+        rel = name[len(root) + 1:]
+        full = base_url + rel
+    else:
+        rel = name
+        full = base_url + rel
+    is_dir = _is_dir(info)
+    return {
+        "name": rel + ("/" if is_dir else ""),
+        "url": full + ("/" if is_dir and not full.endswith("/") else ""),
+        "type": "directory" if is_dir else "file",
+        "size": None if is_dir else int(info.get("size") or 0),
+        "modified": modified_of(info),
+    }
+
+
+def _listing(fs: Any, path: str, recursive: bool) -> list[dict[str, Any]]:
+    if recursive:
+        found = fs.find(path, detail=True, withdirs=False)
+        infos = list(found.values()) if isinstance(found, dict) else list(found)
+    else:
+        infos = list(fs.ls(path, detail=True))
+    if not infos and path.strip("/"):
+        # An empty listing: an empty folder, or nothing at all there?
+        if not fs.exists(path):
+            raise NotFoundError("no such object or folder", operation="ls", uri=path)
+    return [dict(i) for i in infos]
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    auth, options = side_settings(args, None)
+    fs, path = open_fs(args.url, auth, options)
+    root = str(path).rstrip("/")
+    base_url = args.url if args.url.endswith("/") else args.url + "/"
+    if "://" in args.url and not args.url.split("://", 1)[1]:
+        base_url = args.url  # "s3://": bucket names follow the scheme directly
+    entries = [entry(i, root, base_url, args.url) for i in _listing(fs, path, args.recursive)]
+    entries = [e for e in entries if not excluded(e["name"], args.exclude)]
+    entries.sort(key=lambda e: e["name"])
+    if args.json:
+        print_json(entries)
+        return 0
+    out = sys.stdout
+    for e in entries:
+        if e["type"] == "directory":
+            size = "DIR"
+        elif args.human_readable:
+            size = format_size(e["size"])
+        else:
+            size = str(e["size"])
+        line = f"{size:>14}  "
+        if args.long:
+            when = (e["modified"] or "-")[:19].replace("T", " ")
+            line += f"{when:<19}  "
+        out.write(line + e["name"] + "\n")
+    return 0
+
+
+def cmd_stat(args: argparse.Namespace) -> int:
+    auth, options = side_settings(args, None)
+    fs, path = open_fs(args.url, auth, options)
+    info = dict(fs.info(path))
+    summary = {
+        "url": args.url,
+        "name": info.get("name"),
+        "type": "directory" if _is_dir(info) else "file",
+        "size": info.get("size"),
+        "modified": modified_of(info),
+    }
+    details = {k: v for k, v in info.items() if k not in ("name", "size", "type")}
+    if args.json:
+        print_json({**summary, "info": details})
+        return 0
+    rows: list[tuple[str, Any]] = list(summary.items())
+    rows += sorted(details.items())
+    width = max(len(k) for k, _ in rows) + 1
+    for key, value in rows:
+        if key == "size" and value is not None:
+            value = f"{value} ({format_size(value)})" if value >= 1024 else value
+        shown = jsonable(value)
+        if isinstance(shown, (dict, list)):
+            import json
+
+            shown = json.dumps(shown, sort_keys=True)
+        sys.stdout.write(f"{key + ':':<{width}} {shown if shown is not None else '-'}\n")
+    return 0
+
+
+def cmd_cat(args: argparse.Namespace) -> int:
+    if args.head is not None and args.tail is not None:
+        from omefs.cli.options import UsageError
+
+        raise UsageError("--head and --tail cannot be used together")
+    auth, options = side_settings(args, None)
+    out = sys.stdout.buffer
+    for url in args.urls:
+        fs, path = open_fs(url, auth, options)
+        _cat_one(fs, path, args, out)
+    out.flush()
+    return 0
+
+
+def _cat_one(fs: Any, path: str, args: argparse.Namespace, out: Any) -> None:
+    offset, count = args.offset, args.count
+    if args.head is not None:
+        offset, count = 0, args.head
+    with fs.open(path, "rb") as f:
+        if args.tail is not None:
+            size = f.size if getattr(f, "size", None) is not None else fs.size(path)
+            offset, count = max(0, size - args.tail), args.tail
+        if offset:
+            f.seek(offset)
+        remaining = count
+        while remaining is None or remaining > 0:
+            want = _CHUNK if remaining is None else min(_CHUNK, remaining)
+            data = f.read(want)
+            if not data:
+                break
+            out.write(data)
+            if remaining is not None:
+                remaining -= len(data)

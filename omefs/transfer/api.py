@@ -1,0 +1,362 @@
+"""``omefs.copy`` and ``omefs.sync``: the public entry points of the transfer engine.
+
+Both are synchronous functions that run the engine on an event loop of
+their own (in a helper thread when the caller already runs one, as in
+Jupyter) and return only when every started operation has finished and
+the loop is closed — obstore work included, which is what keeps an
+interpreter from aborting at exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fsspec.callbacks import Callback
+
+from omefs.errors import ConfigError, InvalidURIError, OmefsError, TransferError
+from omefs.fs.errors import translate
+from omefs.transfer.endpoints import Endpoint, EndpointSpec
+from omefs.transfer.engine import Engine
+from omefs.transfer.options import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PART_SIZE,
+    DEFAULT_RETRIES,
+    TransferOptions,
+)
+from omefs.transfer.plan import Plan, Task, build_plan
+from omefs.transfer.progress import Progress, make_callback
+from omefs.transfer.report import TransferItem, TransferReport
+from omefs.transfer.streams import Runtime
+
+__all__ = ["copy", "sync", "run_coroutine"]
+
+log = logging.getLogger("omefs.transfer")
+T = TypeVar("T")
+
+
+def run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run ``factory()`` to completion on a fresh event loop, closed before returning.
+
+    From a thread that already runs a loop, the work runs in a helper
+    thread (and this call blocks until it is done).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(factory())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="omefs-transfer-loop")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]
+
+
+def _as_uri(value: Any, name: str) -> str:
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value:
+        raise InvalidURIError(f"{name} must be a non-empty URI or path, got {value!r}",
+                              operation="copy")
+    return value
+
+
+def _endpoint(spec: EndpointSpec, retries: int) -> Endpoint:
+    try:
+        return spec.build(retries)
+    except OmefsError:
+        raise
+    except (ValueError, ImportError) as exc:
+        raise InvalidURIError(f"cannot open {spec.uri!r}: {exc}", operation="copy",
+                              uri=spec.uri) from exc
+
+
+# ---------------------------------------------------------------------------
+# distributing a bulk copy over an executor or Dask
+
+@dataclass
+class Batch:
+    """A picklable unit of work for an executor: endpoints to rebuild and tasks to run."""
+
+    src: EndpointSpec
+    dst: EndpointSpec
+    opts: TransferOptions
+    tasks: list[Task]
+
+
+def run_batch(batch: Batch) -> list[TransferItem]:
+    """Run one batch in this process (called by executor / Dask workers)."""
+
+    async def main() -> list[TransferItem]:
+        pool = ThreadPoolExecutor(max_workers=batch.opts.max_concurrency + 4,
+                                  thread_name_prefix="omefs-batch")
+        try:
+            rt = Runtime(pool)
+            src = await rt.run(_endpoint, batch.src, batch.opts.retries)
+            dst = await rt.run(_endpoint, batch.dst, batch.opts.retries)
+            engine = Engine(src, dst, batch.opts, rt, Progress())
+            return await engine.run(batch.tasks)
+        finally:
+            pool.shutdown(wait=True)
+
+    return run_coroutine(main)
+
+
+def _workers_of(executor: Any) -> int:
+    scheduler_info = getattr(executor, "scheduler_info", None)
+    if callable(scheduler_info):  # a dask.distributed Client
+        try:
+            workers = scheduler_info().get("workers", {})
+            return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+        except Exception:  # noqa: BLE001
+            return 4
+    return max(1, int(getattr(executor, "_max_workers", 4) or 4))
+
+
+def _split(tasks: Sequence[Task], n: int) -> list[list[Task]]:
+    """``n`` batches with about the same bytes (largest objects placed first)."""
+    bins: list[list[Task]] = [[] for _ in range(max(1, n))]
+    loads = [0] * len(bins)
+    for task in sorted(tasks, key=lambda t: t.size, reverse=True):
+        i = loads.index(min(loads))
+        bins[i].append(task)
+        loads[i] += task.size + 1
+    return [b for b in bins if b]
+
+
+async def _distribute(rt: Runtime, executor: Any, src: Endpoint, dst: Endpoint,
+                      opts: TransferOptions, tasks: list[Task], progress: Progress) -> list[TransferItem]:
+    assert src.spec is not None and dst.spec is not None
+    batches = _split(tasks, min(len(tasks), 4 * _workers_of(executor)))
+    futures = []
+    for part in batches:
+        batch = Batch(src.spec, dst.spec, opts, part)
+        if hasattr(executor, "scheduler_info"):
+            futures.append(executor.submit(run_batch, batch, pure=False))
+        else:
+            futures.append(executor.submit(run_batch, batch))
+    items: list[TransferItem] = []
+    for future in futures:
+        done: list[TransferItem] = await rt.run(future.result)
+        for item in done:
+            progress.advance(item.bytes if item.status != "failed" else 0)
+            progress.item(item)
+        items.extend(done)
+    return items
+
+
+# ---------------------------------------------------------------------------
+
+async def _delete_extraneous(rt: Runtime, dst: Endpoint, plan: Plan, opts: TransferOptions,
+                             report: TransferReport) -> None:
+    if not plan.extraneous:
+        return
+    if not report.ok:
+        log.warning("not deleting %d destination objects: some copies failed",
+                    len(plan.extraneous))
+        return
+    semaphore = asyncio.Semaphore(opts.max_concurrency)
+
+    async def remove(path: str) -> TransferItem:
+        started = time.monotonic()
+        if opts.dry_run:
+            return TransferItem("", dst.url(path), 0, 0.0, 0, "deleted", method="dry-run")
+        async with semaphore:
+            try:
+                await rt.run(dst.fs.rm_file, path)
+            except Exception as exc:  # noqa: BLE001 - reported
+                return TransferItem("", dst.url(path), 0, time.monotonic() - started, 1, "failed",
+                                    error=f"delete failed: {type(exc).__name__}: {exc}")
+        return TransferItem("", dst.url(path), 0, time.monotonic() - started, 1, "deleted",
+                            method="delete")
+
+    report.extend(await asyncio.gather(*(remove(p) for p in plan.extraneous)))
+
+
+async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: Any, dst_auth: Any,
+                          src_options: Mapping[str, Any] | None, dst_options: Mapping[str, Any] | None,
+                          progress: Progress, executor: Any) -> TransferReport:
+    started = time.monotonic()
+    report = TransferReport(dry_run=opts.dry_run)
+    pool = ThreadPoolExecutor(max_workers=opts.max_concurrency + 4, thread_name_prefix="omefs-transfer")
+    try:
+        rt = Runtime(pool)
+        src_ep = await rt.run(_endpoint, EndpointSpec(src, src_auth, dict(src_options or {})), opts.retries)
+        dst_ep = await rt.run(_endpoint, EndpointSpec(dst, dst_auth, dict(dst_options or {})), opts.retries)
+        try:
+            plan = await build_plan(rt, src_ep, dst_ep, opts, src, dst)
+        except OmefsError:
+            raise
+        except Exception as exc:
+            mapped = translate(exc, "copy", src, src_ep.provider)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        progress.set_size(plan.total_bytes)
+        if executor is not None and len(plan.tasks) > 1 and not opts.dry_run:
+            items = await _distribute(rt, executor, src_ep, dst_ep, opts, plan.tasks, progress)
+        else:
+            engine = Engine(src_ep, dst_ep, opts, rt, progress)
+            items = await engine.run(plan.tasks)
+        report.extend(items)
+        if opts.delete:
+            await _delete_extraneous(rt, dst_ep, plan, opts, report)
+    finally:
+        pool.shutdown(wait=True)
+        report.duration = time.monotonic() - started
+    return report
+
+
+def _transfer(operation: str, src: Any, dst: Any, opts: TransferOptions, *, src_auth: Any,
+              dst_auth: Any, src_options: Mapping[str, Any] | None,
+              dst_options: Mapping[str, Any] | None, callback: Callback | None, progress: bool,
+              executor: Any, raise_on_error: bool) -> TransferReport:
+    src_uri, dst_uri = _as_uri(src, "src"), _as_uri(dst, "dst")
+    tracker = Progress(make_callback(callback, progress, desc=operation))
+    try:
+        report = run_coroutine(lambda: _transfer_async(
+            src_uri, dst_uri, opts, src_auth, dst_auth, src_options, dst_options, tracker, executor))
+    finally:
+        tracker.close()
+    log.info("%s %s -> %s: %s", operation, src_uri, dst_uri, report.summary())
+    if report.failed and raise_on_error:
+        first = report.failed[0]
+        total = len(report.failed) + len(report.copied) + len(report.skipped)
+        raise TransferError(
+            f"{operation}: {len(report.failed)} of {total} objects failed "
+            f"(first: {first.src or first.dst}: {first.error})",
+            report=report, operation=operation, uri=src_uri,
+        )
+    return report
+
+
+def copy(
+    src: str,
+    dst: str,
+    *,
+    recursive: bool = False,
+    src_auth: Any = None,
+    dst_auth: Any = None,
+    src_options: Mapping[str, Any] | None = None,
+    dst_options: Mapping[str, Any] | None = None,
+    checksum: bool = True,
+    skip_existing: bool = False,
+    exclude: str | Sequence[str] | None = None,
+    max_concurrency: int = DEFAULT_CONCURRENCY,
+    part_size: int | str = DEFAULT_PART_SIZE,
+    retries: int = DEFAULT_RETRIES,
+    bandwidth: int | float | str | None = None,
+    dry_run: bool = False,
+    callback: Callback | None = None,
+    progress: bool = False,
+    executor: Any = None,
+    raise_on_error: bool = True,
+) -> TransferReport:
+    """Copy an object, or a folder with ``recursive=True``, between any two filesystems.
+
+    Args:
+        src, dst: URIs (``s3://b/k``, ``gs://…``, ``azure://…``, ``oci://…``,
+            ``github://…``, ``file:///…`` or a local path, ``memory://…``,
+            any fsspec URL). Layout as rclone: a folder's *contents* go under
+            ``dst``; a single object to a ``dst`` ending in ``/`` or to an
+            existing folder keeps its base name, else ``dst`` is its new name.
+        recursive: copy everything under ``src``.
+        src_auth, dst_auth: an :class:`~omefs.config.AuthConfig`, a mapping
+            or a profile name for each side (routes apply when omitted).
+        src_options, dst_options: storage options of each side
+            (``endpoint_url``, ``connection_string``…).
+        checksum: verify with MD5 / CRC32C / multipart ETags where both ends
+            expose a comparable one (sizes are always verified), and use them
+            to decide ``skip_existing``. False: sizes only.
+        skip_existing: skip objects already identical at the destination,
+            so a re-run after an interruption moves only what is missing.
+        exclude: glob(s) matched on the relative path, the key and the base name.
+        max_concurrency: requests in flight at once (objects, or parts of a
+            large object); memory stays near ``part_size × max_concurrency``.
+        part_size: multipart part size (bytes or ``"16MiB"``); objects up to
+            this size move in one request each way.
+        retries: further attempts per object after a failure (with
+            exponential backoff, jitter, and the server's ``Retry-After``).
+        bandwidth: a cap on bytes read per second, all objects together
+            (a number or ``"50MB"``).
+        dry_run: plan only; the report lists what would be copied.
+        callback: an fsspec :class:`~fsspec.callbacks.Callback`: total size,
+            byte updates, and the hook ``"item"`` per finished object.
+        progress: show a tqdm progress bar (when no ``callback`` is given).
+        executor: a :class:`concurrent.futures.Executor` or a Dask
+            ``distributed.Client`` to spread the objects over (each batch
+            runs with ``max_concurrency`` of its own).
+        raise_on_error: raise :class:`~omefs.errors.TransferError` (with
+            ``.report``) when any object failed; else return the report.
+
+    Returns:
+        A :class:`~omefs.transfer.report.TransferReport`.
+    """
+    opts = TransferOptions.build(
+        recursive=recursive, checksum=checksum, skip_existing=skip_existing, exclude=exclude,
+        max_concurrency=max_concurrency, part_size=part_size, retries=retries,
+        bandwidth=bandwidth, dry_run=dry_run,
+    )
+    return _transfer("copy", src, dst, opts, src_auth=src_auth, dst_auth=dst_auth,
+                     src_options=src_options, dst_options=dst_options, callback=callback,
+                     progress=progress, executor=executor, raise_on_error=raise_on_error)
+
+
+def sync(
+    src: str,
+    dst: str,
+    *,
+    delete: bool = False,
+    recursive: bool = True,
+    skip_existing: bool = True,
+    src_auth: Any = None,
+    dst_auth: Any = None,
+    src_options: Mapping[str, Any] | None = None,
+    dst_options: Mapping[str, Any] | None = None,
+    checksum: bool = True,
+    exclude: str | Sequence[str] | None = None,
+    max_concurrency: int = DEFAULT_CONCURRENCY,
+    part_size: int | str = DEFAULT_PART_SIZE,
+    retries: int = DEFAULT_RETRIES,
+    bandwidth: int | float | str | None = None,
+    dry_run: bool = False,
+    callback: Callback | None = None,
+    progress: bool = False,
+    executor: Any = None,
+    raise_on_error: bool = True,
+) -> TransferReport:
+    """Make ``dst`` hold what ``src`` holds: a recursive copy that skips identical objects.
+
+    Takes :func:`copy`'s options (``recursive`` and ``skip_existing`` are
+    always on; passing them False is an error) and ``delete``: also remove
+    destination objects that have no source (rclone's ``sync``). Deletion
+    happens only after every copy succeeded, never touches excluded paths,
+    and each removal is reported in ``report.deleted``.
+    """
+    if not recursive or not skip_existing:
+        raise ConfigError("sync is always recursive and skips identical objects; "
+                          "use omefs.copy for anything else", operation="sync")
+    opts = TransferOptions.build(
+        recursive=True, checksum=checksum, skip_existing=True, exclude=exclude,
+        max_concurrency=max_concurrency, part_size=part_size, retries=retries,
+        bandwidth=bandwidth, dry_run=dry_run, delete=delete,
+    )
+    return _transfer("sync", src, dst, opts, src_auth=src_auth, dst_auth=dst_auth,
+                     src_options=src_options, dst_options=dst_options, callback=callback,
+                     progress=progress, executor=executor, raise_on_error=raise_on_error)

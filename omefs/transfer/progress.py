@@ -1,0 +1,106 @@
+"""Progress reporting and bandwidth limiting, shared by every object of a transfer.
+
+:class:`Progress` feeds an fsspec :class:`~fsspec.callbacks.Callback` (and,
+with ``progress=True``, a tqdm bar): ``set_size`` with the total bytes,
+``relative_update`` as bytes move (taken back when an attempt fails, so
+the bar never counts a byte twice), and the hook ``"item"`` with the
+finished :class:`~omefs.transfer.report.TransferItem` for callers that want
+per-object events: ``Callback(hooks={"item": fn})`` with
+``fn(size, value, item=None)`` — fsspec also calls every hook on each byte
+update, then without ``item``.
+
+:class:`Throttle` is a token bucket over all transfers: reads wait until
+the configured bytes per second allow them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fsspec.callbacks import Callback, NoOpCallback
+
+__all__ = ["Progress", "Throttle", "make_callback"]
+
+
+def make_callback(callback: Callback | None, progress: bool, desc: str = "copy") -> Callback:
+    """The callback to drive: the caller's, a tqdm bar, or a no-op."""
+    if callback is not None:
+        return callback
+    if progress:
+        from fsspec.callbacks import TqdmCallback
+
+        return TqdmCallback(tqdm_kwargs={"desc": desc, "unit": "B", "unit_scale": True,
+                                         "unit_divisor": 1024, "dynamic_ncols": True})
+    return NoOpCallback()
+
+
+class Progress:
+    """Thread-safe wrapper around an fsspec callback (workers report from threads too)."""
+
+    def __init__(self, callback: Callback | None = None,
+                 on_item: Callable[[Any], None] | None = None) -> None:
+        self.callback = callback or NoOpCallback()
+        self.on_item = on_item
+        self._lock = threading.Lock()
+        self.done = 0
+
+    def set_size(self, size: int) -> None:
+        with self._lock:
+            self.callback.set_size(size)
+
+    def advance(self, n: int) -> None:
+        if not n:
+            return
+        with self._lock:
+            self.done += n
+            self.callback.relative_update(n)
+
+    def item(self, item: Any) -> None:
+        with self._lock:
+            try:
+                self.callback.call("item", item=item)
+                if self.on_item is not None:
+                    self.on_item(item)
+            except Exception:  # noqa: BLE001 - a user hook must not break a transfer
+                pass
+
+    def close(self) -> None:
+        close = getattr(self.callback, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+class Throttle:
+    """A token bucket: ``await consume(n)`` returns when ``n`` bytes fit in ``rate`` bytes/s.
+
+    The bucket holds up to one second of tokens (a burst); a request larger
+    than the bucket goes into debt and the next caller waits it out, so the
+    long-run rate holds whatever the chunk size. ``rate=None`` never waits.
+    """
+
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self._tokens = float(rate or 0)
+        self._stamp = time.monotonic()
+        self._lock = asyncio.Lock() if rate else None
+
+    async def consume(self, n: int) -> None:
+        if not self.rate or n <= 0 or self._lock is None:
+            return
+        async with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.rate, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens -= n
+            if self._tokens < 0:
+                wait = -self._tokens / self.rate
+                await asyncio.sleep(wait)
+                self._stamp = time.monotonic()
+                self._tokens = 0.0

@@ -1,0 +1,323 @@
+"""Checksums: what each store says about an object, what we computed, and whether they agree.
+
+Each provider exposes a different digest, and only some pairs compare:
+
+* S3: the ETag is the MD5 of the object for a single-part upload, and
+  ``md5(part md5s)-N`` for a multipart upload of N parts (comparable only
+  when the part size is known); SSE-KMS and SSE-C ETags are neither.
+* GCS: ``md5Hash`` (absent for composite objects) and ``crc32c``, base64.
+* Azure: ``Content-MD5`` when the uploader set it (the service computes
+  it for single Put Blob uploads).
+* OCI: ``Content-MD5`` for single uploads, ``opc-multipart-md5`` for
+  multipart ones.
+* Local files and memory: nothing stored; computed when needed.
+
+:class:`Fingerprint` is the store-neutral form of an object's size,
+digests and mtime. :class:`StreamHasher` computes, while bytes stream
+past, exactly the digests a transfer can compare (MD5, CRC32C, and
+per-part MD5s for a multipart ETag). :func:`compare` says whether two
+fingerprints agree, disagree, or cannot be compared.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+__all__ = [
+    "Fingerprint",
+    "StreamHasher",
+    "fingerprint_from_info",
+    "compare",
+    "multipart_etag",
+    "IntegrityError",
+]
+
+_HEX_MD5 = re.compile(r"^[0-9a-f]{32}$")
+_MULTIPART = re.compile(r"^([0-9a-f]{32})-(\d+)$")
+
+
+class IntegrityError(Exception):
+    """The bytes read or written do not match what the store says (size or digest).
+
+    Internal and retryable: the engine retries the object and, when every
+    attempt fails, reports it with a :class:`~omefs.errors.ChecksumMismatchError`
+    message.
+    """
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What is known of one object's content.
+
+    ``md5`` is a hex MD5 of the whole object; ``crc32c`` an unsigned int;
+    ``multipart_etag`` an S3/OCI style ``hex-N``; ``part_size`` the part
+    size of that multipart upload when known; ``mtime`` seconds since the
+    epoch.
+    """
+
+    size: int | None = None
+    md5: str | None = None
+    crc32c: int | None = None
+    multipart_etag: str | None = None
+    part_size: int | None = None
+    mtime: float | None = None
+
+    @property
+    def parts(self) -> int | None:
+        """N of a multipart ETag, else None."""
+        if self.multipart_etag:
+            return int(self.multipart_etag.rsplit("-", 1)[1])
+        return None
+
+    def with_(self, **changes: Any) -> Fingerprint:
+        return replace(self, **changes)
+
+    def describe(self) -> str:
+        """Which digests are known, e.g. ``size+md5``."""
+        names = ["size"]
+        if self.md5:
+            names.append("md5")
+        if self.crc32c is not None:
+            names.append("crc32c")
+        if self.multipart_etag:
+            names.append("etag")
+        return "+".join(names)
+
+
+def _b64_to_hex(value: Any, length: int = 16) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        raw = bytes(value)
+        if len(raw) == length:
+            return raw.hex()
+        value = raw.decode("ascii", "ignore")
+    text = str(value).strip().strip('"')
+    if _HEX_MD5.match(text.lower()) and length == 16:
+        return text.lower()
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.hex() if len(raw) == length else None
+
+
+def _crc_from_b64(value: Any) -> int | None:
+    if not value:
+        return None
+    try:
+        raw = base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != 4:
+        return None
+    return int(struct.unpack(">I", raw)[0])
+
+
+def _mtime(info: dict[str, Any]) -> float | None:
+    for key in ("mtime", "LastModified", "last_modified", "updated", "timeModified",
+                "time_modified", "created", "time_created"):
+        value = info.get(key)
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
+
+
+def _s3_etag(info: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(md5, multipart etag) from an S3 ETag, unless SSE makes it something else."""
+    etag = info.get("ETag") or info.get("etag") or info.get("e_tag")
+    if not etag:
+        return None, None
+    sse = str(info.get("ServerSideEncryption") or "").lower()
+    if "kms" in sse or info.get("SSECustomerAlgorithm"):
+        return None, None
+    text = str(etag).strip().strip('"').lower()
+    if _HEX_MD5.match(text):
+        return text, None
+    if _MULTIPART.match(text):
+        return None, text
+    return None, None
+
+
+def fingerprint_from_info(info: dict[str, Any] | None, provider: str) -> Fingerprint:
+    """A :class:`Fingerprint` from an fsspec ``info()``/``find(detail=True)`` entry.
+
+    ``provider`` is the storage provider of the filesystem that produced
+    ``info`` (``s3``, ``gcs``, ``azure``, ``oci``, ``github``, ``file``,
+    ``memory`` …); unknown providers contribute their size and mtime only,
+    plus an MD5 when the entry has an unambiguous ``md5``/``content_md5`` key.
+    """
+    if not info:
+        return Fingerprint()
+    size = info.get("size", info.get("Size"))
+    fp = Fingerprint(size=int(size) if size is not None else None, mtime=_mtime(info))
+    if provider == "s3":
+        md5, multi = _s3_etag(info)
+        return fp.with_(md5=md5, multipart_etag=multi)
+    if provider == "gcs":
+        return fp.with_(md5=_b64_to_hex(info.get("md5Hash")), crc32c=_crc_from_b64(info.get("crc32c")))
+    if provider == "azure":
+        settings = info.get("content_settings") or {}
+        md5 = settings.get("content_md5") if isinstance(settings, dict) else getattr(settings, "content_md5", None)
+        return fp.with_(md5=_b64_to_hex(md5))
+    if provider == "oci":
+        # ocifs/omefs: "md5" is Content-MD5 (single part) or opc-multipart-md5 ("b64-N");
+        # OME records the whole object's MD5 as opc-meta-md5 on multipart uploads.
+        raw = info.get("md5") or info.get("opc-multipart-md5") or info.get("content-md5")
+        whole = (info.get("metadata") or {}).get("md5") if isinstance(info.get("metadata"), dict) else None
+        md5 = multi = None
+        if raw and "-" in str(raw):
+            head, _, n = str(raw).rpartition("-")
+            hexed = _b64_to_hex(head)
+            if hexed and n.isdigit():
+                multi = f"{hexed}-{n}"
+        elif raw:
+            md5 = _b64_to_hex(raw)
+        return fp.with_(md5=md5 or _b64_to_hex(whole), multipart_etag=multi)
+    for key in ("md5", "content_md5", "Content-MD5", "content-md5"):
+        if info.get(key):
+            return fp.with_(md5=_b64_to_hex(info[key]))
+    return fp
+
+
+def multipart_etag(part_md5s: list[bytes]) -> str:
+    """The S3 multipart ETag (``hex-N``) of parts with these binary MD5s."""
+    return f"{hashlib.md5(b''.join(part_md5s)).hexdigest()}-{len(part_md5s)}"
+
+
+def _crc32c_extend(crc: int, data: bytes) -> int:
+    """CRC32C of ``data`` continuing ``crc``, with google-crc32c or the crc32c package."""
+    try:
+        import google_crc32c
+    except ImportError:
+        import crc32c  # gcsfs[crc]
+
+        return int(crc32c.crc32c(data, crc))
+    return int(google_crc32c.extend(crc, data))
+
+
+class _PartHasher:
+    __slots__ = ("size", "current", "fill", "digests")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.current = hashlib.md5()
+        self.fill = 0
+        self.digests: list[bytes] = []
+
+    def update(self, view: memoryview) -> None:
+        while len(view):
+            take = view[: self.size - self.fill]
+            self.current.update(take)
+            self.fill += len(take)
+            view = view[len(take):]
+            if self.fill == self.size:
+                self.digests.append(self.current.digest())
+                self.current = hashlib.md5()
+                self.fill = 0
+
+    def etag(self) -> str:
+        parts = list(self.digests)
+        if self.fill or not parts:
+            parts.append(self.current.digest())
+        return multipart_etag(parts)
+
+
+class StreamHasher:
+    """Digests of a byte stream, computed as chunks go past.
+
+    ``md5``/``crc32c`` choose whole-object digests; each of ``part_sizes``
+    adds per-part MD5s at that boundary (for a multipart ETag). Chunks may
+    be any size; part boundaries are found inside them. hashlib drops the
+    GIL for large buffers, so the engine runs ``update`` in a worker thread
+    for big chunks.
+    """
+
+    def __init__(self, *, md5: bool = False, crc32c: bool = False,
+                 part_sizes: Iterable[int | None] = ()) -> None:
+        self.size = 0
+        self._md5 = hashlib.md5() if md5 else None
+        self._crc: int | None = 0 if crc32c else None
+        self._parts = {p: _PartHasher(p) for p in part_sizes if p}
+
+    @property
+    def active(self) -> bool:
+        """Whether any digest is being computed."""
+        return self._md5 is not None or self._crc is not None or bool(self._parts)
+
+    def update(self, data: Any) -> None:
+        view = memoryview(data).cast("B")
+        self.size += len(view)
+        if self._md5 is not None:
+            self._md5.update(view)
+        if self._crc is not None:
+            self._crc = _crc32c_extend(self._crc, data if isinstance(data, bytes) else bytes(view))
+        for hasher in self._parts.values():
+            hasher.update(view)
+
+    def fingerprint(self, part_size: int | None = None) -> Fingerprint:
+        """What was computed; ``part_size`` picks which multipart ETag to include."""
+        multi = None
+        if part_size is None and len(self._parts) == 1:
+            part_size = next(iter(self._parts))
+        if part_size in self._parts:
+            multi = self._parts[part_size].etag()
+        return Fingerprint(
+            size=self.size,
+            md5=self._md5.hexdigest() if self._md5 is not None else None,
+            crc32c=self._crc,
+            multipart_etag=multi,
+            part_size=part_size if multi else None,
+        )
+
+
+def compare(expected: Fingerprint, actual: Fingerprint) -> tuple[bool | None, str]:
+    """Whether two fingerprints describe the same bytes.
+
+    Returns ``(True, what)`` when every comparable digest agrees (``what``
+    names them, e.g. ``size+md5``), ``(False, why)`` when a size or digest
+    differs, and ``(None, "size")`` when the sizes agree but no digest is
+    comparable. Sizes are compared whenever both are known.
+    """
+    checked = []
+    if expected.size is not None and actual.size is not None:
+        if expected.size != actual.size:
+            return False, f"size {actual.size} != expected {expected.size}"
+        checked.append("size")
+    if expected.md5 and actual.md5:
+        if expected.md5 != actual.md5:
+            return False, f"md5 {actual.md5} != expected {expected.md5}"
+        checked.append("md5")
+    if expected.crc32c is not None and actual.crc32c is not None:
+        if expected.crc32c != actual.crc32c:
+            return False, f"crc32c {actual.crc32c:08x} != expected {expected.crc32c:08x}"
+        checked.append("crc32c")
+    if expected.multipart_etag and actual.multipart_etag:
+        same_layout = (
+            expected.part_size is None or actual.part_size is None
+            or expected.part_size == actual.part_size
+        ) and expected.parts == actual.parts
+        if expected.multipart_etag == actual.multipart_etag:
+            checked.append("etag")
+        elif same_layout and expected.part_size and actual.part_size:
+            return False, f"etag {actual.multipart_etag} != expected {expected.multipart_etag}"
+    if any(c != "size" for c in checked):
+        return True, "+".join(checked)
+    return None, "+".join(checked) or "nothing"
