@@ -11,9 +11,16 @@ AZURITE := $(NODE_DIR)/node_modules/.bin/azurite-blob
 AZURITE_VERSION := 3.35.0
 STAMP := $(VENV)/.omefs-installed
 
-.PHONY: demo test lint type docs setup clean bench
+.PHONY: demo test lint type docs setup clean bench fuse
 
-setup: $(STAMP) $(AZURITE)
+setup: $(STAMP) $(AZURITE) fuse
+
+# FUSE for `omefs mount` and its test (Debian packages; skipped where apt is absent).
+fuse:
+	@if [ ! -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ] && [ ! -e /usr/lib/aarch64-linux-gnu/libfuse.so.2 ] \
+	   && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  (apt-get update -qq && apt-get install -y -qq fuse3 libfuse2 >/dev/null) \
+	  || echo "note: fuse3/libfuse2 not installed; the mount test will skip"; fi
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +48,8 @@ docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict --site-dir site
 
 bench: setup
+	@command -v rclone >/dev/null || (apt-get update -qq && apt-get install -y -qq rclone >/dev/null) \
+	  || echo "note: rclone not installed; the benchmark skips its rclone runs"
 	$(PY) bench/crosscopy.py
 
 clean:

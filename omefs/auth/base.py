@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from omefs.config import AuthConfig
 
-__all__ = ["Credentials", "Resolver"]
+__all__ = ["Credentials", "Resolver", "setting"]
 
 
 class Credentials:
@@ -103,6 +103,16 @@ class Credentials:
             f"{type(self).__name__}(provider={self.provider!r}, auth_type={self.auth_type!r}, "
             f"region={self.region!r}, options={opts!r})"
         )
+
+
+def setting(config: AuthConfig, key: str, *aliases: str, env: str | tuple[str, ...] | None = None,
+            default: Any = None) -> Any:
+    """The setting ``key`` (or one of its ``aliases``), else the first set ``env`` variable."""
+    for name in (key, *aliases):
+        value = config.settings.get(name)
+        if value not in (None, ""):
+            return value
+    return config.get(key, default, env=env)
 
 
 #: A resolver takes a config and returns credentials, or raises

@@ -51,7 +51,8 @@ _NOT_FOUND_CODES = {
 _AUTH_TEXT = re.compile(r"failed to authenticate|signature (?:we calculated )?does not match", re.I)
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and each exception it was raised from or during, once each."""
     seen: set[int] = set()
     cur: BaseException | None = exc
     while cur is not None and id(cur) not in seen:
@@ -100,7 +101,7 @@ def classify(exc: BaseException) -> type[OmefsError] | None:
     """Which omefs error ``exc`` (or anything in its cause chain) means, if any."""
     if isinstance(exc, OmefsError):
         return type(exc)
-    for link in _chain(exc):
+    for link in exception_chain(exc):
         code, status = _code_and_status(link)
         if _AUTH_TEXT.search(str(link)):
             # Azurite answers a bad signature with AuthorizationFailure where
@@ -116,7 +117,7 @@ def classify(exc: BaseException) -> type[OmefsError] | None:
         for group, cls in ((_AUTH_CODES, AuthError), (_DENIED_CODES, PermissionDeniedError)):
             if any(c in text for c in group if len(c) > 8):
                 return cls
-    for link in _chain(exc):
+    for link in exception_chain(exc):
         if isinstance(link, FileNotFoundError):
             return NotFoundError
         if isinstance(link, PermissionError):
@@ -144,7 +145,7 @@ def translate(
         NotFoundError: "not found",
     }.get(cls, "failed")
     code, status = next(
-        (cs for cs in map(_code_and_status, _chain(exc)) if cs != (None, None)), (None, None)
+        (cs for cs in map(_code_and_status, exception_chain(exc)) if cs != (None, None)), (None, None)
     )
     detail = " ".join(str(x) for x in (status, code) if x)
     reason = redact_text(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)

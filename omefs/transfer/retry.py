@@ -27,6 +27,7 @@ from omefs.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from omefs.fs.errors import exception_chain
 from omefs.transfer.verify import IntegrityError
 
 __all__ = ["is_retryable", "retry_after", "backoff_delay", "sleep_before_retry", "RETRYABLE_STATUS"]
@@ -52,18 +53,11 @@ BASE_DELAY = 0.5
 MAX_DELAY = 30.0
 MAX_RETRY_AFTER = 300.0
 
+
 _NEVER = (NotFoundError, AuthError, PermissionDeniedError, ConfigError, InvalidURIError,
           FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError,
           TypeError, AttributeError, KeyError, NotImplementedError)
 
-
-def _chain(exc: BaseException):
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        yield cur
-        cur = cur.__cause__ or cur.__context__
 
 
 def _status_and_code(exc: BaseException) -> tuple[int | None, str | None]:
@@ -85,7 +79,7 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, asyncio.CancelledError):
         return False
-    for link in _chain(exc):
+    for link in exception_chain(exc):
         status, code = _status_and_code(link)
         if code in _THROTTLE_CODES or (status is not None and status in RETRYABLE_STATUS):
             return True
@@ -121,7 +115,7 @@ def _looks_permanent(text: str) -> bool:
 
 def retry_after(exc: BaseException) -> float | None:
     """Seconds the server asked us to wait (``Retry-After``), if the error carries it."""
-    for link in _chain(exc):
+    for link in exception_chain(exc):
         headers: Any = None
         response = getattr(link, "response", None)
         if isinstance(response, dict):  # botocore ClientError

@@ -110,7 +110,10 @@ def test_service_account_token_expiring_mid_read_is_refreshed(fakes, gcs_env):
     fs.pipe("long-read/big.bin", payload)
     before = oauth.token_requests
     got = bytearray()
-    with fs.open("long-read/big.bin", block_size=1024 * 1024) as f:
+    # No read-ahead: each read is one request, spread over ~4 s, so the
+    # requests really straddle token expiries (gcsfs's default cache
+    # prefetches the whole object in the background).
+    with fs.open("long-read/big.bin", block_size=1024 * 1024, cache_type="none") as f:
         while chunk := f.read(1024 * 1024):
             got += chunk
             time.sleep(0.7)

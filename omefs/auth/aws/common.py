@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from omefs.auth.aws.credentials import PROVIDER, AWSCredentials, CredentialSource
+from omefs.auth.base import setting
 from omefs.config import AuthConfig
 from omefs.errors import AuthError, ConfigError
 from omefs.redact import redact_text
@@ -24,15 +25,6 @@ __all__ = [
     "temporary",
 ]
 
-
-def setting(config: AuthConfig, key: str, *aliases: str, env: str | tuple[str, ...] | None = None,
-            default: Any = None) -> Any:
-    """The setting ``key`` (or one of its ``aliases``), else the first set ``env`` variable."""
-    for name in (key, *aliases):
-        value = config.settings.get(name)
-        if value not in (None, ""):
-            return value
-    return config.get(key, default, env=env)
 
 
 def region_of(config: AuthConfig, session: Any = None) -> str | None:

@@ -34,6 +34,7 @@ from omefs.auth.azure.credentials import (
     AzureCredentials,
     parse_connection_string,
 )
+from omefs.auth.base import setting
 from omefs.auth.registry import register
 from omefs.config import AuthConfig
 from omefs.errors import AuthError, ConfigError
@@ -45,15 +46,6 @@ log = get_logger("omefs.auth.azure")
 
 
 # -- settings --------------------------------------------------------------------
-def setting(config: AuthConfig, key: str, *aliases: str, env: str | tuple[str, ...] | None = None,
-            default: Any = None) -> Any:
-    """The setting ``key`` (or one of its ``aliases``), else the first set ``env`` variable."""
-    for name in (key, *aliases):
-        value = config.settings.get(name)
-        if value not in (None, ""):
-            return value
-    return config.get(key, default, env=env)
-
 
 def _flag(value: Any) -> bool:
     if isinstance(value, bool):
