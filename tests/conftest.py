@@ -32,7 +32,7 @@ os.environ.update({
     "AWS_CONFIG_FILE": os.path.join(_SANDBOX, "aws-config-absent"),
     "AWS_SHARED_CREDENTIALS_FILE": os.path.join(_SANDBOX, "aws-credentials-absent"),
     "CLOUDSDK_CONFIG": os.path.join(_SANDBOX, "gcloud"),  # no gcloud ADC / account
-    "NO_GCE_CHECK": "True",  # google-auth: don't probe the GCE metadata server
+    "NO_GCE_CHECK": "true",  # google-auth (only the lower-case value counts): don't probe the GCE metadata server
     "AZURE_CONFIG_DIR": os.path.join(_SANDBOX, "azure"),  # no `az login` session
     "OMEFS_CONFIG": os.path.join(_SANDBOX, "omefs-config-absent.yaml"),
 })
