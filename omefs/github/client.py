@@ -34,6 +34,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -226,6 +227,30 @@ class GitHubClient:
             operation=operation, uri=uri, provider="github",
         )
 
+    def _wait_or_renew(
+        self, state: _Attempts, status: int, headers: Any, message: str,
+        operation: str, uri: str | None, *, renewable: bool = True,
+    ) -> bool:
+        """Whether to send the request again: a rate limit waited out, or a 401 renewed once.
+
+        A rate limit past the wait bound raises (through ``limits``); a
+        second 401, one to a request sent without our credentials
+        (``renewable=False``), or one with credentials that cannot be renewed,
+        is left to the caller to report.
+        """
+        limit = classify(status, headers, message)
+        if limit is not None:
+            state.waited += self.limits.wait_or_raise(
+                limit, waited=state.waited, attempt=state.limited, operation=operation, uri=uri
+            )
+            state.limited += 1
+            return True
+        if status == 401 and renewable and not state.renewed and self._can_renew():
+            self.gh_auth.invalidate()
+            state.renewed = True
+            return True
+        return False
+
     def _backoff(self, attempt: int) -> None:
         time.sleep(min(0.25 * (2**attempt), 4.0))
 
@@ -243,7 +268,7 @@ class GitHubClient:
         """One JSON API call through PyGithub: ``(response headers, decoded body)``."""
         from github.GithubException import GithubException
 
-        waited, limited, failures, renewed = 0.0, 0, 0, False
+        state, failures = _Attempts(), 0
         while True:
             try:
                 return self._requester().requestJsonAndCheck(
@@ -252,16 +277,7 @@ class GitHubClient:
             except GithubException as exc:
                 status = int(exc.status or 0)
                 message = _message(exc.data)
-                limit = classify(status, exc.headers, message)
-                if limit is not None:
-                    waited += self.limits.wait_or_raise(
-                        limit, waited=waited, attempt=limited, operation=operation, uri=uri
-                    )
-                    limited += 1
-                    continue
-                if status == 401 and not renewed and self._can_renew():
-                    self.gh_auth.invalidate()
-                    renewed = True
+                if self._wait_or_renew(state, status, exc.headers, message, operation, uri):
                     continue
                 if status >= 500 and verb in _IDEMPOTENT and failures < _SERVER_RETRIES:
                     self._backoff(failures)
@@ -386,7 +402,7 @@ class GitHubClient:
         stream: bool = True,
     ) -> requests.Response:
         """A data-plane request under the shared policy; answers < 400 and ``ok`` are returned."""
-        waited, limited, failures, renewed = 0.0, 0, 0, False
+        state, failures = _Attempts(), 0
         while True:
             sent = dict(headers)
             if authenticate:
@@ -410,16 +426,8 @@ class GitHubClient:
                 return resp
             message = _response_message(resp)
             resp.close()
-            limit = classify(status, resp.headers, message)
-            if limit is not None:
-                waited += self.limits.wait_or_raise(
-                    limit, waited=waited, attempt=limited, operation=operation, uri=uri
-                )
-                limited += 1
-                continue
-            if status == 401 and authenticate and not renewed and self._can_renew():
-                self.gh_auth.invalidate()
-                renewed = True
+            if self._wait_or_renew(state, status, resp.headers, message, operation, uri,
+                                   renewable=authenticate):
                 continue
             if status >= 500 and failures < _SERVER_RETRIES:
                 self._backoff(failures)
@@ -604,7 +612,7 @@ class GitHubClient:
             params["label"] = label
         start = source.tell()
         base = getattr(callback, "value", 0) or 0
-        waited, limited, failures, renewed = 0.0, 0, 0, False
+        state, failures = _Attempts(), 0
         operation = "upload"
         while True:
             source.seek(start)
@@ -646,16 +654,7 @@ class GitHubClient:
                     f"upload: the release already has an asset named {name!r} [HTTP 422: {message}]",
                     operation=operation, uri=uri, provider="github",
                 )
-            limit = classify(status, resp.headers, message)
-            if limit is not None:
-                waited += self.limits.wait_or_raise(
-                    limit, waited=waited, attempt=limited, operation=operation, uri=uri
-                )
-                limited += 1
-                continue
-            if status == 401 and not renewed and self._can_renew():
-                self.gh_auth.invalidate()
-                renewed = True
+            if self._wait_or_renew(state, status, resp.headers, message, operation, uri):
                 continue
             if status >= 500 and failures < _UPLOAD_RETRIES:
                 failures += 1
@@ -666,6 +665,15 @@ class GitHubClient:
             if cleanup is not None and status >= 500:
                 cleanup()
             raise self.error(status, message, operation, uri)
+
+
+@dataclass
+class _Attempts:
+    """What one request has spent so far on rate limits and token renewal."""
+
+    waited: float = 0.0
+    limited: int = 0
+    renewed: bool = False
 
 
 def _next_link(headers: Mapping[str, Any] | None) -> str | None:
