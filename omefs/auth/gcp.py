@@ -23,13 +23,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from omefs.auth.base import Credentials
 from omefs.auth.registry import register
-from omefs.config import MAX_FALLBACK_DEPTH, AuthConfig, as_auth_config
+from omefs.config import AuthConfig, as_auth_config
 from omefs.errors import AuthError, ConfigError
 from omefs.redact import get_logger, redact_text, register_secret
 
@@ -310,12 +309,11 @@ def workload_identity(config: AuthConfig) -> GCPCredentials:
 
 
 # -- impersonation ---------------------------------------------------------------------------
-_depth = threading.local()
 
 
 def _source_credentials(config: AuthConfig) -> Any:
     """The google-auth credentials that call the IAM credentials API (``source``, else ADC)."""
-    from omefs.auth.resolve import resolve
+    from omefs.auth.resolve import resolve_source
 
     source = config.settings.get("source")
     if source is None:
@@ -326,18 +324,7 @@ def _source_credentials(config: AuthConfig) -> Any:
         raise ConfigError(f"gcp impersonation: source must be a gcp auth config, got provider "
                           f"{getattr(source_config, 'provider', None)!r}", operation="resolve",
                           provider=PROVIDER)
-    depth = getattr(_depth, "value", 0)
-    if depth >= MAX_FALLBACK_DEPTH:
-        raise ConfigError(f"gcp impersonation: source configs nest deeper than {MAX_FALLBACK_DEPTH} "
-                          "(a cycle?)", operation="resolve", provider=PROVIDER)
-    _depth.value = depth + 1
-    try:
-        resolved = resolve(source_config)
-    except AuthError as exc:
-        raise AuthError(f"gcp impersonation: its source did not resolve: {exc.message}",
-                        operation="resolve", provider=PROVIDER) from None
-    finally:
-        _depth.value = depth
+    resolved = resolve_source(source_config, "gcp impersonation")
     creds = resolved.sdk
     if creds is None:
         raise ConfigError(f"gcp impersonation: source resolved to {resolved.auth_type}, which has no "

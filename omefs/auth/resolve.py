@@ -17,12 +17,13 @@ instead of falling through to the next link.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 from omefs.auth.base import Credentials
 from omefs.auth.registry import get_resolver
-from omefs.config import AuthConfig
+from omefs.config import MAX_FALLBACK_DEPTH, AuthConfig
 from omefs.errors import AuthError, ConfigError, OmefsError
 from omefs.redact import get_logger, install_sdk_log_redaction, redact_text
 
@@ -113,3 +114,29 @@ def resolve(config: AuthConfig | Mapping[str, Any]) -> Credentials:
         )
     err.failures = failures  # type: ignore[attr-defined]
     raise err
+
+
+_source_depth = threading.local()
+
+
+def resolve_source(source: AuthConfig, what: str) -> Credentials:
+    """Resolve the ``source`` config of a chaining auth type (assume_role, impersonation…).
+
+    ``what`` names the dependent link in messages (``"aws assume_role"``).
+    Nesting is bounded by :data:`~omefs.config.MAX_FALLBACK_DEPTH` across
+    every provider, so a cycle of sources fails with :class:`ConfigError`
+    instead of recursing; a source that does not resolve is an
+    :class:`AuthError` naming the dependent link.
+    """
+    depth = getattr(_source_depth, "value", 0)
+    if depth >= MAX_FALLBACK_DEPTH:
+        raise ConfigError(f"{what}: source configs nest deeper than {MAX_FALLBACK_DEPTH} (a cycle?)",
+                          operation="resolve", provider=source.provider)
+    _source_depth.value = depth + 1
+    try:
+        return resolve(source)
+    except AuthError as exc:
+        raise AuthError(f"{what}: its source did not resolve: {exc.message}",
+                        operation="resolve", provider=source.provider) from None
+    finally:
+        _source_depth.value = depth

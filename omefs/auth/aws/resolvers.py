@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import threading
 import time
 from typing import Any
 
@@ -42,7 +41,7 @@ from omefs.auth.aws.common import (
 )
 from omefs.auth.aws.credentials import PROVIDER, AWSCredentials, CredentialSource
 from omefs.auth.registry import register
-from omefs.config import MAX_FALLBACK_DEPTH, AuthConfig, as_auth_config
+from omefs.config import AuthConfig, as_auth_config
 from omefs.errors import AuthError, ConfigError
 from omefs.redact import get_logger, register_secret
 
@@ -166,12 +165,11 @@ def default(config: AuthConfig) -> AWSCredentials:
 
 
 # -- assume role ----------------------------------------------------------------------
-_depth = threading.local()
 
 
 def _source_credentials(config: AuthConfig) -> Any:
     """The botocore credentials that call ``AssumeRole``: ``source``, ``source_profile`` or the default chain."""
-    from omefs.auth.resolve import resolve
+    from omefs.auth.resolve import resolve_source
 
     source = config.settings.get("source")
     source_profile = setting(config, "source_profile")
@@ -189,18 +187,7 @@ def _source_credentials(config: AuthConfig) -> Any:
             f"aws {config.auth_type}: source must be an aws auth config, got provider "
             f"{getattr(source_config, 'provider', None)!r}",
             operation="resolve", provider=PROVIDER)
-    depth = getattr(_depth, "value", 0)
-    if depth >= MAX_FALLBACK_DEPTH:
-        raise ConfigError(f"aws {config.auth_type}: source configs nest deeper than "
-                          f"{MAX_FALLBACK_DEPTH} (a cycle?)", operation="resolve", provider=PROVIDER)
-    _depth.value = depth + 1
-    try:
-        creds = resolve(source_config)
-    except AuthError as exc:
-        raise AuthError(f"aws {config.auth_type}: its source did not resolve: {exc.message}",
-                        operation="resolve", provider=PROVIDER) from None
-    finally:
-        _depth.value = depth
+    creds = resolve_source(source_config, f"aws {config.auth_type}")
     if getattr(creds, "sdk", None) is None or not hasattr(creds.sdk, "get_frozen_credentials"):
         raise ConfigError(f"aws {config.auth_type}: source resolved to {creds.auth_type}, which has "
                           "no credentials to call STS with", operation="resolve", provider=PROVIDER)
