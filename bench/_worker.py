@@ -62,6 +62,11 @@ def _mkdir(provider: str, bucket: str, topo: dict[str, Any]) -> None:
                 raise
 
 
+def task_mkdir(spec: dict[str, Any]) -> dict[str, Any]:
+    _mkdir(spec["dst"]["provider"], spec["dst"]["bucket"], spec["topo"])
+    return {"ok": True}
+
+
 def _side_url(side: dict[str, Any]) -> str:
     return st.url(side["provider"], side["bucket"], side["path"])
 
@@ -449,6 +454,7 @@ TASKS = {
     "copy": task_copy,
     "verify": task_verify,
     "cleanup": task_cleanup,
+    "mkdir": task_mkdir,
     "raw_get": task_raw_get,
     "raw_put": task_raw_put,
 }

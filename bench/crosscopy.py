@@ -108,6 +108,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--routes", default="s3:azure,gcs:s3", help="comma-separated SRC:DST provider pairs")
     p.add_argument("--datasets", default="small,big", help="small, big or both")
     p.add_argument("--no-raw", action="store_true", help="skip the raw-client ceilings")
+    p.add_argument("--keep-servers", action="store_true",
+                   help="do not restart a destination server (one that holds no source data) before "
+                        "each run; by default every run meets a fresh one")
     p.add_argument("--rss-check", action="store_true",
                    help="instead: peak RSS of omefs copying --rss-big-mib vs --rss-base-mib")
     p.add_argument("--rss-big-mib", type=int, default=2048)
@@ -144,10 +147,36 @@ def rclone_version() -> str | None:
     return out.splitlines()[0] if out else None
 
 
+def _cpu_of_tree(pid: int | None) -> float:
+    """User + system CPU seconds of a process and its children (an npm/node launcher's child)."""
+    import psutil
+
+    if pid is None:
+        return 0.0
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                t = proc.cpu_times()
+                total += t.user + t.system
+            except psutil.Error:
+                continue
+    except psutil.Error:
+        return 0.0
+    return total
+
+
+def _fmt_cpu(per_server: dict[str, float]) -> str:
+    return "(" + ", ".join(f"{name} {sec:.2f}" for name, sec in per_server.items()) + ")"
+
+
 class Bench:
-    def __init__(self, args: argparse.Namespace, topo: dict[str, Any]) -> None:
+    def __init__(self, args: argparse.Namespace, topo: dict[str, Any],
+                 servers: dict[str, Any] | None = None) -> None:
         self.args = args
         self.topo = topo
+        self.servers = servers or {}
         self.sources: dict[str, dict[str, list[Any]]] = {}
         self.results: list[dict[str, Any]] = []
 
@@ -188,14 +217,34 @@ class Bench:
             worker({"task": "cleanup", "topo": self.topo, "dst": put_side})
         return {"get": min(gets, key=lambda r: r["seconds"]), "put": min(puts, key=lambda r: r["seconds"])}
 
+    def fresh_destination(self, dst: str) -> None:
+        """Restart the destination's server if it holds no source data, and make its bucket again.
+
+        Azurite keeps blobs in memory and frees deleted ones lazily, so its
+        CPU per request grows with what earlier runs wrote (the same 512 MiB
+        copy measured 1.8 s of Azurite CPU on a fresh server and 3.6 s after
+        a few runs): without a restart the copier that runs later pays more.
+        """
+        server = self.servers.get(dst)
+        if self.args.keep_servers or server is None or dst in self.sources:
+            return
+        server._fixed_port = server.port  # the same endpoint, so the topology stays valid
+        server.stop()
+        server.start()
+        worker({"task": "mkdir", "topo": self.topo, "dst": _side(dst, DST_BUCKET, "")})
+
     def copy(self, copier: str, src: str, dst: str, dataset: str, rep: int) -> dict[str, Any]:
+        self.fresh_destination(dst)
         dst_side = _side(dst, DST_BUCKET, f"{copier}-{rep}/{dataset}")
         spec = {
             "task": "copy", "copier": copier, "topo": self.topo,
             "src": _side(src, SRC_BUCKET, dataset), "dst": dst_side,
             "transfers": self.args.transfers, "part_size": self.args.part_size,
         }
+        before = {name: _cpu_of_tree(srv.pid) for name, srv in self.servers.items()}
         result = worker(spec, check=False)
+        result["server_cpu"] = {name: _cpu_of_tree(srv.pid) - before[name]
+                                for name, srv in self.servers.items()}
         if result.get("ok"):
             verify = worker({"task": "verify", "topo": self.topo, "dst": dst_side,
                              "expect": self.expect(src, dataset), "sample": 16}, check=False)
@@ -232,8 +281,9 @@ class Bench:
                         result = self.copy(copier, src, dst, dataset, rep)
                         runs[copier].append(result)
                         status = "ok" if result.get("ok") and result["verified"] else "FAILED"
+                        servers_cpu = sum(result["server_cpu"].values())
                         self.log(f"  {copier:<15} {result.get('seconds', 0):7.2f}s  "
-                                 f"cpu {result.get('cpu_seconds', 0):6.2f}s  "
+                                 f"cpu {result.get('cpu_seconds', 0):6.2f}s  servers {servers_cpu:6.2f}s {_fmt_cpu(result['server_cpu'])}  "
                                  f"{nbytes / MiB / max(result.get('seconds', 0), 1e-9):8.1f} MiB/s  "
                                  f"rss {result.get('rss_kib', 0) / 1024:6.0f} MiB  {status}"
                                  + ("" if status == "ok" else f"  {result.get('error') or result['verify_problems']}"))
@@ -243,6 +293,8 @@ class Bench:
                         "seconds": statistics.median(r["seconds"] for r in good) if good else None,
                         "rss_kib": max(r.get("rss_kib", 0) for r in results),
                         "cpu_seconds": statistics.median(r["cpu_seconds"] for r in good) if good else None,
+                        "server_cpu": {name: statistics.median(r["server_cpu"][name] for r in good)
+                                       for name in self.servers} if good else {},
                         "verified": len(good) == len(results),
                         "runs": len(results),
                         "errors": [r.get("error") or r["verify_problems"] for r in results if r not in good],
@@ -275,7 +327,8 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, markdown: bo
         cop = row["copiers"]
         rclone_s = (cop.get("rclone") or {}).get("seconds")
         generic_s = (cop.get("fsspec.generic") or {}).get("seconds")
-        header = ["copier", "time", "MiB/s", "objects/s", "omefs vs it", "client CPU", "peak RSS", "verified"]
+        header = ["copier", "time", "MiB/s", "objects/s", "omefs vs it", "client CPU", "server CPU",
+                  "peak RSS", "verified"]
         rows = []
         omefs_s = (cop.get("omefs") or {}).get("seconds")
         for name, c in cop.items():
@@ -287,6 +340,7 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, markdown: bo
                 f"{row['objects'] / s:.0f}" if s and row["dataset"] == "small" else "-",
                 "-" if name == "omefs" else _ratio(omefs_s, s),
                 f"{c['cpu_seconds']:.2f} s" if c.get("cpu_seconds") is not None else "-",
+                f"{sum(c['server_cpu'].values()):.2f} s" if c.get("server_cpu") else "-",
                 f"{c['rss_kib'] / 1024:.0f} MiB",
                 "yes" if c["verified"] else "NO",
             ])
@@ -375,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     command = "python bench/crosscopy.py " + " ".join(sys.argv[1:] if argv is None else argv)
     with running_servers(providers) as servers:
-        bench = Bench(args, st.topology(servers))
+        bench = Bench(args, st.topology(servers), servers)
         if args.rss_check:
             text = rss_check(bench)
             print(text)

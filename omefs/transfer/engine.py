@@ -401,7 +401,21 @@ class Engine:
         return fp.with_(part_size=result.part_size if result else None)
 
     async def _verify_dest(self, task: Task, sent: Fingerprint, result: WriteResult | None) -> str:
-        """Raise unless the destination's size/digest matches ``sent``; say what matched."""
+        """Raise unless the destination's size/digest matches ``sent``; say what matched.
+
+        An Azure single write (Put Blob) answers with an ETag that is no
+        digest, so the only thing a HEAD could add is the size — which the
+        service already acknowledged for the atomic write. That HEAD would
+        cost the server about 60% of the PUT (Azurite: 0.9 ms against 1.5 ms
+        of CPU per 64 KiB blob), so the acknowledged length stands for it.
+        """
+        if (result is not None and result.acknowledged is not None and self.dst.provider == "azure"
+                and self.dst.store(task.dst) is not None):
+            ok, what = compare(sent, Fingerprint(size=result.acknowledged))
+            if ok is False:
+                self._bad_dest.add(task.dst)
+                raise IntegrityError(f"destination does not match what was sent: {what}")
+            return "size (acknowledged write)"
         got = await self._dest_fingerprint(task.dst, result)
         ok, what = compare(sent, got)
         if ok is False and self.dst.provider == "s3" and not (what.startswith("size")):
@@ -452,16 +466,31 @@ class Engine:
         source = ["size"]
 
         async def feed() -> Any:
-            async for piece in reader:
-                n = len(piece)
-                counted[0] += n
-                if counted[0] > task.size:
-                    raise IntegrityError(f"source body is longer than {task.size} bytes")
-                await self.throttle.consume(n)
-                await self._hash(hasher, piece)
-                self.progress.advance(n)
-                moved[0] += n
-                yield piece
+            # Digests are computed in order, one piece at a time, in a thread,
+            # while the piece before is uploading and the next is read: the
+            # hash of piece k must finish before piece k+1 is handed over, and
+            # every hash before the stream ends, so the check below still
+            # comes before the upload can complete.
+            hashing: asyncio.Future[None] | None = None
+            try:
+                async for piece in reader:
+                    n = len(piece)
+                    counted[0] += n
+                    if counted[0] > task.size:
+                        raise IntegrityError(f"source body is longer than {task.size} bytes")
+                    await self.throttle.consume(n)
+                    if hashing is not None:
+                        await hashing
+                    hashing = asyncio.ensure_future(self._hash(hasher, piece))
+                    self.progress.advance(n)
+                    moved[0] += n
+                    yield piece
+                if hashing is not None:
+                    await hashing
+                    hashing = None
+            finally:
+                if hashing is not None:  # the upload stopped early: never leave the thread's work behind
+                    await asyncio.gather(hashing, return_exceptions=True)
             # The end of the stream: check it all *before* the upload may complete.
             source[0] = self._check_source(task, hasher.fingerprint(src_part), src_part)
 

@@ -61,12 +61,19 @@ class Runtime:
 
 @dataclass
 class WriteResult:
-    """What the destination said about the write: its ETag, where it gives one."""
+    """What the destination said about the write: its ETag, where it gives one.
+
+    ``acknowledged`` is the body length of a single-request write that the
+    service accepted (2xx after receiving exactly that many bytes as the
+    request's ``Content-Length``): an atomic write, so the object now has
+    that size.
+    """
 
     etag: str | None = None
     version: str | None = None
     method: str = "single"
     part_size: int | None = None
+    acknowledged: int | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -196,7 +203,8 @@ async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteR
 
         store, key = located
         result = await obstore.put_async(store, key, data, use_multipart=False)
-        return WriteResult(etag=result.get("e_tag"), version=result.get("version"))
+        return WriteResult(etag=result.get("e_tag"), version=result.get("version"),
+                           acknowledged=len(data))
     if ep.provider == "file":
         await rt.run(_local_write_all, path, data)
         return WriteResult()
