@@ -7,7 +7,7 @@ script, so that each copier's peak RSS is its own: Python copiers report
 with ``getrusage(RUSAGE_CHILDREN)``. The spec arrives as JSON on stdin and
 the result leaves as one JSON line on stdout.
 
-Tasks: ``setup``, ``copy`` (copiers ``omefs``, ``rclone``, ``fsspec.generic``,
+Tasks: ``setup``, ``copy`` (copiers ``omefs``, ``omefs-size-only``, ``rclone``, ``fsspec.generic``,
 ``naive``), ``verify``, ``cleanup``, ``raw_get``, ``raw_put``.
 """
 
@@ -160,6 +160,7 @@ def copy_omefs(spec: dict[str, Any]) -> dict[str, Any]:
         part_size=spec["part_size"],
         progress=False,
         raise_on_error=False,
+        checksum=spec["copier"] != "omefs-size-only",
     )
     seconds = time.perf_counter() - t0
     return {
@@ -225,7 +226,7 @@ def copy_naive(spec: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "seconds": time.perf_counter() - t0}
 
 
-COPIERS = {"omefs": copy_omefs, "rclone": copy_rclone, "fsspec.generic": copy_generic, "naive": copy_naive}
+COPIERS = {"omefs": copy_omefs, "omefs-size-only": copy_omefs, "rclone": copy_rclone, "fsspec.generic": copy_generic, "naive": copy_naive}
 
 
 _FS_MODULES = {"s3": "omefs.fs.s3", "gcs": "omefs.fs.gcs", "azure": "omefs.fs.azure"}
@@ -243,7 +244,7 @@ def _warm_imports(spec: dict[str, Any]) -> None:
     import importlib
 
     names = [_FS_MODULES[spec["src"]["provider"]], _FS_MODULES[spec["dst"]["provider"]]]
-    if spec["copier"] == "omefs":
+    if spec["copier"].startswith("omefs"):
         names += ["omefs.transfer", "obstore"]
     elif spec["copier"] == "fsspec.generic":
         names += ["fsspec.generic"]

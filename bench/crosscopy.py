@@ -6,7 +6,10 @@ for Azure), writes a set of small objects and one big object into each
 source, and copies them along each route (default: S3 -> Azure and
 GCS -> S3) with:
 
-* ``omefs``          — :func:`omefs.copy`;
+* ``omefs``          — :func:`omefs.copy` (verifies every object: size, and the
+                       source's own digest while streaming);
+* ``omefs-size-only`` — the same with ``checksum=False`` (sizes only: what
+                       rclone checks when the two ends share no hash type);
 * ``rclone``         — ``rclone copy`` (Debian package ``rclone``);
 * ``fsspec.generic`` — :func:`fsspec.generic.rsync` over s3fs/gcsfs/adlfs;
 * ``naive``          — download everything to a temp folder, then upload it
@@ -17,7 +20,9 @@ is its own; every copy is verified (every size, MD5 of a sample that always
 holds the big object). For each dataset it also measures the raw ceilings
 of the two sides — a GET loop against the source and a PUT loop against the
 destination with a raw client (obstore; plain HTTP for the GCS emulator) —
-and says which side bounds the copy.
+and says which side bounds the copy. The CPU time of every server process
+during each run is measured too: with the client's own CPU it gives each
+run's *CPU floor*, the shortest time its work allows on this machine's cores.
 
     python bench/crosscopy.py                 # 1,000 x 64 KiB and 1 x 512 MiB
     python bench/crosscopy.py --quick         # 200 x 64 KiB and 1 x 64 MiB
@@ -33,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -49,7 +55,8 @@ sys.path.insert(0, str(BENCH))
 import _stores as st  # noqa: E402
 
 MiB = 1 << 20
-ALL_COPIERS = ["omefs", "rclone", "fsspec.generic", "naive"]
+ALL_COPIERS = ["omefs", "omefs-size-only", "rclone", "fsspec.generic", "naive"]
+CORES = os.cpu_count() or 1
 LABELS = {"s3": "S3", "gcs": "GCS", "azure": "Azure"}
 SRC_BUCKET = "bench-src"
 DST_BUCKET = "bench-dst"
@@ -311,6 +318,18 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{b / a:.2f}x"
 
 
+def _floor(c: dict[str, Any]) -> str:
+    """The shortest time the run's CPU work allows on this machine: (client + servers) / cores.
+
+    Every server and the copier share the cores, so a copier that costs
+    the servers or itself less CPU per object has a lower floor; how close
+    a run comes to its floor says how much idle time it left.
+    """
+    if c.get("cpu_seconds") is None or not c.get("server_cpu"):
+        return "-"
+    return f"{(c['cpu_seconds'] + sum(c['server_cpu'].values())) / CORES:.2f} s"
+
+
 def describe(row: dict[str, Any]) -> str:
     if row["dataset"] == "small":
         size = row["bytes"] // max(row["objects"], 1)
@@ -328,7 +347,7 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, markdown: bo
         rclone_s = (cop.get("rclone") or {}).get("seconds")
         generic_s = (cop.get("fsspec.generic") or {}).get("seconds")
         header = ["copier", "time", "MiB/s", "objects/s", "omefs vs it", "client CPU", "server CPU",
-                  "peak RSS", "verified"]
+                  "CPU floor", "peak RSS", "verified"]
         rows = []
         omefs_s = (cop.get("omefs") or {}).get("seconds")
         for name, c in cop.items():
@@ -341,6 +360,7 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, markdown: bo
                 "-" if name == "omefs" else _ratio(omefs_s, s),
                 f"{c['cpu_seconds']:.2f} s" if c.get("cpu_seconds") is not None else "-",
                 f"{sum(c['server_cpu'].values()):.2f} s" if c.get("server_cpu") else "-",
+                _floor(c),
                 f"{c['rss_kib'] / 1024:.0f} MiB",
                 "yes" if c["verified"] else "NO",
             ])

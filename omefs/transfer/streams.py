@@ -38,6 +38,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from omefs.fs.errors import exception_chain
 from omefs.transfer.endpoints import Endpoint
 from omefs.transfer.verify import IntegrityError
 
@@ -66,7 +67,9 @@ class WriteResult:
     ``acknowledged`` is the body length of a single-request write that the
     service accepted (2xx after receiving exactly that many bytes as the
     request's ``Content-Length``): an atomic write, so the object now has
-    that size.
+    that size. ``checked`` names a digest the write itself compared with
+    the service's answer (gcsfs's ``consistency="md5"``), so nothing needs
+    to be asked again.
     """
 
     etag: str | None = None
@@ -74,6 +77,7 @@ class WriteResult:
     method: str = "single"
     part_size: int | None = None
     acknowledged: int | None = None
+    checked: str | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -209,6 +213,16 @@ async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteR
         await rt.run(_local_write_all, path, data)
         return WriteResult()
     payload = data if isinstance(data, bytes) else bytes(data)
+    if ep.provider == "gcs":
+        # The upload's answer holds the object's MD5; gcsfs compares it with
+        # the bytes sent, so no metadata GET is needed afterwards.
+        try:
+            await rt.run(ep.fs.pipe_file, path, payload, consistency="md5")
+        except Exception as exc:
+            if any(type(e).__name__ == "ChecksumError" for e in exception_chain(exc)):
+                raise IntegrityError(f"the upload's MD5 differs from the bytes sent: {exc}") from exc
+            raise
+        return WriteResult(acknowledged=len(payload), checked="md5")
     await rt.run(ep.fs.pipe_file, path, payload)
     return WriteResult()
 

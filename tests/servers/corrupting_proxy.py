@@ -11,8 +11,10 @@ unchanged — except for requests matching a :class:`Rule`, which get
   connection closes (a reset mid-stream);
 * ``status``: a fixed status (e.g. 500, or 503 with ``Retry-After``)
   without reaching the server;
-* ``corrupt_upload``: the request body forwarded with bytes flipped (the
-  server stores what the client did not send).
+* ``corrupt_upload``: the request body forwarded with bytes flipped in
+  its middle half (the server stores what the client did not send; an
+  envelope around the payload, such as GCS's multipart/related upload,
+  stays well-formed).
 
 A rule applies ``times`` times (``None``: forever). ``requests`` records
 ``(method, path, status)`` of everything that went through, and
@@ -185,7 +187,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             self._record(method, path, rule.status)
             return
         if rule is not None and rule.action == "corrupt_upload" and body:
-            body = _flip(body)
+            quarter = len(body) // 4
+            body = body[:quarter] + _flip(body[quarter:len(body) - quarter]) + body[len(body) - quarter:]
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         if body is not None:
             headers["Content-Length"] = str(len(body))
