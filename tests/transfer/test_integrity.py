@@ -195,3 +195,17 @@ def test_retry_after_is_honoured(proxied, side):
     assert item.attempts == 2
     assert dst.read("r.bin") == blob(5000, 7)
     assert elapsed >= 2.0
+
+
+def test_size_only_copy_asks_nothing_after_the_write(proxied, side):
+    """``checksum=False``: the single PUT's acknowledged length is the check; no HEAD follows."""
+    src = side("file")
+    dst, options, proxy = proxied("s3")
+    src.put("q.bin", blob(30_000, 8))
+
+    report = omefs.copy(src.uri("q.bin"), dst.uri("q.bin"), dst_options=options, checksum=False)
+
+    (item,) = report.copied
+    assert item.verified == "source size, destination size (acknowledged write)"
+    assert [r[0] for r in proxy.requests if "q.bin" in r[1] and r[2] < 300] == ["PUT"]
+    assert dst.read("q.bin") == blob(30_000, 8)
