@@ -184,6 +184,8 @@ class Bench:
         self.args = args
         self.topo = topo
         self.servers = servers or {}
+        # Providers whose server holds source data a route still to run needs.
+        self.needed_sources: set[str] = {src for src, _ in getattr(args, "routes", [])}
         self.sources: dict[str, dict[str, list[Any]]] = {}
         self.results: list[dict[str, Any]] = []
 
@@ -225,19 +227,23 @@ class Bench:
         return {"get": min(gets, key=lambda r: r["seconds"]), "put": min(puts, key=lambda r: r["seconds"])}
 
     def fresh_destination(self, dst: str) -> None:
-        """Restart the destination's server if it holds no source data, and make its bucket again.
+        """Restart the destination's server unless it holds source data still to be copied,
+        and make its bucket again.
 
         Azurite keeps blobs in memory and frees deleted ones lazily, so its
         CPU per request grows with what earlier runs wrote (the same 512 MiB
         copy measured 1.8 s of Azurite CPU on a fresh server and 3.6 s after
-        a few runs): without a restart the copier that runs later pays more.
+        a few runs); moto's cost of assembling a multipart upload drifts the
+        same way (3.5 s to 5.2 s of CPU for the same 512 MiB). Without a
+        restart the copier that runs later pays more.
         """
         server = self.servers.get(dst)
-        if self.args.keep_servers or server is None or dst in self.sources:
+        if self.args.keep_servers or server is None or dst in self.needed_sources:
             return
         server._fixed_port = server.port  # the same endpoint, so the topology stays valid
         server.stop()
         server.start()
+        self.sources.pop(dst, None)  # whatever source data it held is gone (and no longer needed)
         worker({"task": "mkdir", "topo": self.topo, "dst": _side(dst, DST_BUCKET, "")})
 
     def copy(self, copier: str, src: str, dst: str, dataset: str, rep: int) -> dict[str, Any]:
@@ -268,7 +274,8 @@ class Bench:
         for src, _dst in args.routes:
             dsts = sorted({d for s, d in args.routes if s == src})
             self.setup_source(src, dsts, big, small_n=args.small if "small" in args.datasets else 0)
-        for src, dst in args.routes:
+        for index, (src, dst) in enumerate(args.routes):
+            self.needed_sources = {s for s, _ in args.routes[index:]}
             for dataset in args.datasets:
                 expect = self.expect(src, dataset)
                 nbytes = sum(v[0] for v in expect.values())
@@ -407,6 +414,11 @@ def _table(header: list[str], rows: list[list[str]], markdown: bool) -> list[str
 # -- peak RSS check ----------------------------------------------------------------------
 
 def rss_check(bench: Bench) -> str:
+    """Peak RSS of omefs copying the big object vs the base one; medians of ``--repeat`` runs.
+
+    Each run is its own process; a single run's peak moves by some 30 MiB
+    with the timing of frees, so one run against one run says little.
+    """
     args = bench.args
     src, dst = args.rss_route
     sizes = {"rss-base": args.rss_base_mib * MiB, "rss-big": args.rss_big_mib * MiB}
@@ -414,12 +426,19 @@ def rss_check(bench: Bench) -> str:
     rss: dict[str, float] = {}
     lines = []
     for name, size in sizes.items():
-        result = bench.copy("omefs", src, dst, name, 0)
-        if not (result.get("ok") and result["verified"]):
-            raise RuntimeError(f"omefs copy of {size // MiB} MiB failed: {result.get('error') or result['verify_problems']}")
-        rss[name] = result["rss_kib"] / 1024
-        lines.append(f"omefs {LABELS[src]} -> {LABELS[dst]}, 1 x {size // MiB} MiB: {result['seconds']:.1f} s, "
-                     f"{size / MiB / result['seconds']:.1f} MiB/s, peak RSS {rss[name]:.0f} MiB (verified)")
+        peaks, seconds = [], []
+        for rep in range(args.repeat):
+            result = bench.copy("omefs", src, dst, name, rep)
+            if not (result.get("ok") and result["verified"]):
+                raise RuntimeError(f"omefs copy of {size // MiB} MiB failed: "
+                                   f"{result.get('error') or result['verify_problems']}")
+            peaks.append(result["rss_kib"] / 1024)
+            seconds.append(result["seconds"])
+        rss[name] = statistics.median(peaks)
+        runs = ", ".join(f"{p:.0f}" for p in peaks)
+        lines.append(f"omefs {LABELS[src]} -> {LABELS[dst]}, 1 x {size // MiB} MiB: "
+                     f"{statistics.median(seconds):.1f} s, {size / MiB / statistics.median(seconds):.1f} MiB/s, "
+                     f"peak RSS {rss[name]:.0f} MiB (median of {runs}; verified)")
     budget = args.part_size * args.transfers / MiB + 100
     big, base = rss["rss-big"], rss["rss-base"]
     lines.append(f"part_size x max_concurrency + 100 MiB = {args.part_size // MiB} MiB x {args.transfers} + 100 MiB "

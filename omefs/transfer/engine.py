@@ -42,6 +42,7 @@ from omefs.errors import ChecksumMismatchError, NotFoundError
 from omefs.fs.errors import classify
 from omefs.redact import redact_text
 from omefs.transfer.endpoints import Endpoint
+from omefs.transfer.memory import pin_mmap_threshold
 from omefs.transfer.options import MiB, TransferOptions
 from omefs.transfer.plan import Task
 from omefs.transfer.progress import Progress, Throttle
@@ -468,6 +469,7 @@ class Engine:
         return result.method, f"source {source}, destination {dest}"
 
     async def _copy_multipart(self, task: Task, moved: list[int]) -> tuple[str, str]:
+        pin_mmap_threshold()
         src_part = await self._source_part_size(task.src, task.fingerprint)
         part = self._dest_part_size(task, src_part)
         hasher = self._hasher(task, src_part, part, multipart=True)
