@@ -231,9 +231,16 @@ class Engine:
                                 "copied", method=method, verified=verified)
 
     def _weight(self, task: Task) -> int:
-        """Slots an object holds: 1 for a small one; for a large one, every buffer it keeps."""
-        if self.server_side or task.size <= self.opts.single_limit:
+        """Slots an object holds: a slot per ``part_size`` of buffer it keeps.
+
+        A single-request object is held whole, so one above ``part_size``
+        (a ``threshold``/bulk ``size_threshold`` larger than the part size)
+        takes a slot per part it spans; a streamed one, one per part in flight.
+        """
+        if self.server_side:
             return 1
+        if task.size <= self.opts.single_limit:
+            return max(1, min(self.opts.max_concurrency, math.ceil(task.size / self.opts.part_size)))
         uploads, window = self._parallelism(task)
         return min(self.opts.max_concurrency, uploads + window + 1)
 

@@ -292,3 +292,25 @@ def test_progress_bar(mem, capsys):
     report = omefs.copy(f"{mem}/src/", f"{mem}/bar/", recursive=True, progress=True)
     assert report.ok
     assert "copy" in capsys.readouterr().err  # tqdm draws on stderr
+
+
+def test_slot_weights_follow_the_buffers_an_object_holds(tmp_path):
+    """A whole-object read above part_size holds a slot per part it spans (the memory bound)."""
+    from omefs.transfer.endpoints import Endpoint
+    from omefs.transfer.engine import Engine
+    from omefs.transfer.plan import Task
+    from omefs.transfer.progress import Progress
+    from omefs.transfer.streams import Runtime
+    from omefs.transfer.verify import Fingerprint
+
+    src = Endpoint.from_uri("memory://w/src/")
+    dst = Endpoint.from_uri(f"file://{tmp_path}/")
+    opts = TransferOptions.build(part_size="8MiB", max_concurrency=8, threshold="100MiB")
+    engine = Engine(src, dst, opts, Runtime(None), Progress())
+
+    def weight(size: int) -> int:
+        return engine._weight(Task("a", "b", size, Fingerprint(size=size)))
+
+    assert weight(0) == 1 and weight(64 * 1024) == 1 and weight(8 * MiB) == 1
+    assert weight(8 * MiB + 1) == 2 and weight(40 * MiB) == 5
+    assert weight(100 * MiB) == 8  # never more than max_concurrency: it could never start
