@@ -43,7 +43,7 @@ from omefs.fs.errors import classify
 from omefs.redact import redact_text
 from omefs.transfer.endpoints import Endpoint
 from omefs.transfer.memory import pin_mmap_threshold
-from omefs.transfer.options import MiB, TransferOptions
+from omefs.transfer.options import MiB, TransferOptions, env_flag
 from omefs.transfer.plan import Task
 from omefs.transfer.progress import Progress, Throttle
 from omefs.transfer.report import TransferItem
@@ -117,15 +117,6 @@ class WeightedSemaphore:
             fut.set_result(None)
 
 
-def _env_flag(name: str) -> bool | None:
-    value = os.environ.get(name, "").strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    return None
-
-
 def _error_text(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
@@ -147,7 +138,7 @@ class Engine:
         self.progress = progress
         self.throttle = Throttle(opts.bandwidth)
         self.slots = WeightedSemaphore(opts.max_concurrency)
-        forced = _env_flag("OMEFS_TRANSFER_SERVER_SIDE")
+        forced = env_flag("OMEFS_TRANSFER_SERVER_SIDE")
         self.server_side = same_account(src, dst) if forced is not False else False
         self._part_sizes: dict[str, int | None] = {}
         self._bad_dest: set[str] = set()
@@ -425,17 +416,14 @@ class Engine:
         The same holds for any single write when digests are off
         (``checksum=False``): the size is all there is to check.
         """
-        if (result is not None and result.acknowledged is not None
-                and (self.dst.provider == "azure" or not self.opts.checksum)
-                and self.dst.store(task.dst) is not None):
-            ok, what = compare(sent, Fingerprint(size=result.acknowledged))
-            if ok is False:
-                self._bad_dest.add(task.dst)
-                raise IntegrityError(f"destination does not match what was sent: {what}")
-            return "size (acknowledged write)"
         if result is not None and result.checked and sent.size == result.acknowledged:
             return f"size+{result.checked} (checked by the upload)"
-        got = await self._dest_fingerprint(task.dst, result)
+        acknowledged = (result.acknowledged if result is not None
+                        and (self.dst.provider == "azure" or not self.opts.checksum) else None)
+        if acknowledged is not None:
+            got = Fingerprint(size=acknowledged)
+        else:
+            got = await self._dest_fingerprint(task.dst, result)
         ok, what = compare(sent, got)
         if ok is False and self.dst.provider == "s3" and not (what.startswith("size")):
             if await self._s3_etag_not_md5(task.dst):
@@ -444,6 +432,8 @@ class Engine:
         if ok is False:
             self._bad_dest.add(task.dst)
             raise IntegrityError(f"destination does not match what was sent: {what}")
+        if acknowledged is not None:
+            return "size (acknowledged write)"
         if ok is None and got.size is None and sent.size is not None:
             return "sent-size"
         return what if ok else (what or "size")
@@ -528,7 +518,7 @@ class Engine:
         return result.method, f"source {source[0]}, destination {dest}"
 
     def _ranged_reads(self, task: Task) -> bool:
-        forced = _env_flag("OMEFS_TRANSFER_RANGED_READS")
+        forced = env_flag("OMEFS_TRANSFER_RANGED_READS")
         if forced is not None:
             return forced
         if self.opts.ranged is not None:

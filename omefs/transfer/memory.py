@@ -29,6 +29,8 @@ import logging
 import os
 import threading
 
+from omefs.transfer.options import env_flag
+
 __all__ = ["MMAP_THRESHOLD", "pin_mmap_threshold"]
 
 log = logging.getLogger("omefs.transfer")
@@ -40,10 +42,7 @@ _done: bool | None = None
 
 
 def _allowed() -> bool:
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return False
-    flag = os.environ.get("OMEFS_PIN_MMAP_THRESHOLD", "").strip().lower()
-    return flag not in ("0", "false", "no", "off")
+    return "MALLOC_MMAP_THRESHOLD_" not in os.environ and env_flag("OMEFS_PIN_MMAP_THRESHOLD") is not False
 
 
 def pin_mmap_threshold() -> bool:

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from omefs.redact import register_secret
+from omefs.transfer.options import env_flag
 
 __all__ = ["build_store", "obstore_available", "storage_provider_of", "is_loopback"]
 
@@ -46,7 +47,7 @@ _UNKNOWN_EXPIRY_TTL = timedelta(minutes=5)
 
 def obstore_available() -> bool:
     """Whether obstore is importable and not turned off by ``OMEFS_TRANSFER_OBSTORE=0``."""
-    if os.environ.get("OMEFS_TRANSFER_OBSTORE", "1").strip().lower() in ("0", "false", "no", "off"):
+    if env_flag("OMEFS_TRANSFER_OBSTORE") is False:
         return False
     try:
         import obstore  # noqa: F401

@@ -8,6 +8,7 @@ naming the option and what is accepted.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from typing import Any
 
 from omefs.errors import ConfigError
 
-__all__ = ["TransferOptions", "parse_size", "MiB", "DEFAULT_PART_SIZE", "DEFAULT_CONCURRENCY"]
+__all__ = ["TransferOptions", "parse_size", "env_flag", "MiB", "DEFAULT_PART_SIZE",
+           "DEFAULT_CONCURRENCY"]
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -33,6 +35,17 @@ _UNITS = {
     "t": 1000**4, "tb": 1000**4, "ti": 1024**4, "tib": 1024**4,
 }
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*(?:/s)?\s*$")
+
+
+def env_flag(name: str) -> bool | None:
+    """An ``OMEFS_*`` switch from the environment: True (1/true/yes/on), False (0/false/no/off),
+    or None when unset or anything else (the built-in choice stands)."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return None
 
 
 def parse_size(value: Any, name: str = "size") -> int:
