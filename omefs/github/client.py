@@ -331,21 +331,18 @@ class GitHubClient:
 
     def get_release_by_tag(self, owner: str, repo: str, tag: str, *, uri: str | None) -> dict[str, Any] | None:
         """The published release of ``tag``, or None (drafts are not found this way)."""
-        try:
-            return self.api(
-                "GET", f"{self._repo_url(owner, repo)}/releases/tags/{quote(tag, safe='')}",
-                operation="stat release", uri=uri,
-            )[1]
-        except NotFoundError:
-            return None
+        return self._release_or_none(owner, repo, f"tags/{quote(tag, safe='')}", "stat release", uri)
 
     def get_latest_release(self, owner: str, repo: str, *, uri: str | None) -> dict[str, Any] | None:
         """GitHub's latest release (newest published, not a draft or prerelease), or None."""
+        return self._release_or_none(owner, repo, "latest", "stat latest release", uri)
+
+    def _release_or_none(self, owner: str, repo: str, which: str, operation: str,
+                         uri: str | None) -> dict[str, Any] | None:
+        """``GET …/releases/{which}``: the release, or None where GitHub answers 404."""
         try:
-            return self.api(
-                "GET", f"{self._repo_url(owner, repo)}/releases/latest",
-                operation="stat latest release", uri=uri,
-            )[1]
+            return self.api("GET", f"{self._repo_url(owner, repo)}/releases/{which}",
+                            operation=operation, uri=uri)[1]
         except NotFoundError:
             return None
 
