@@ -37,6 +37,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from tests.servers.fake_http import serve_in_thread, shut_down
+
 __all__ = ["CorruptingProxy", "Rule"]
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
@@ -117,25 +119,24 @@ class CorruptingProxy:
         class Handler(_ProxyHandler):
             owner = proxy
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 256
-        self._thread = threading.Thread(target=self._server.serve_forever, name="corrupting-proxy",
-                                        daemon=True)
-        self._thread.start()
+        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._thread = serve_in_thread(self._server, "corrupting-proxy")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        shut_down(self._server)
+        self._server = None
 
     def __enter__(self) -> CorruptingProxy:
         return self.start() if self._server is None else self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _Server(ThreadingHTTPServer):
+    # A class attribute: the backlog is set by listen() inside the constructor.
+    request_queue_size = 256  # many parallel clients connect at once
 
 
 def _flip(data: bytes) -> bytes:

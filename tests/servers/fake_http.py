@@ -30,6 +30,8 @@ __all__ = [
     "iso",
     "json_reply",
     "make_tls_files",
+    "serve_in_thread",
+    "shut_down",
     "text_reply",
     "utcnow",
     "write_json",
@@ -37,6 +39,23 @@ __all__ = [
 
 Reply = tuple[int, dict[str, str], bytes]
 F = TypeVar("F", bound="FakeServer")
+
+
+def serve_in_thread(server: ThreadingHTTPServer, name: str, *,
+                    poll_interval: float = 0.5) -> threading.Thread:
+    """Serve ``server`` from a daemon thread (each request in a daemon thread of its own)."""
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": poll_interval},
+                              name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def shut_down(server: ThreadingHTTPServer | None) -> None:
+    """Stop a server started by :func:`serve_in_thread` and close its socket (None: nothing)."""
+    if server is not None:
+        server.shutdown()
+        server.server_close()
 
 
 def utcnow() -> dt.datetime:
@@ -181,21 +200,16 @@ class FakeServer:
                 pass
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
         if self.tls is not None:
             self._httpd.socket = self.tls.server_context().wrap_socket(self._httpd.socket,
                                                                         server_side=True)
         self._port = int(self._httpd.server_address[1])
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=self.name, daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(self._httpd, self.name, poll_interval=0.05)
         return self
 
     def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
+        shut_down(self._httpd)
+        self._httpd = None
 
     def __enter__(self) -> FakeServer:
         return self.start()

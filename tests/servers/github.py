@@ -59,6 +59,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
+from tests.servers.fake_http import serve_in_thread, shut_down
+
 __all__ = ["FakeGitHub", "Record", "DOCS_URL"]
 
 DOCS_URL = "https://docs.github.com/rest"
@@ -185,18 +187,14 @@ class FakeGitHub:
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> FakeGitHub:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.daemon_threads = True
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-github", daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(server, "fake-github")
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        shut_down(self._server)
+        self._server = None
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> FakeGitHub:
@@ -293,26 +291,30 @@ class FakeGitHub:
                   content_type: str = "application/octet-stream") -> dict[str, Any]:
         """Add an asset directly to the release of ``tag`` (drafts included)."""
         with self.lock:
-            r = self._repo_obj(owner, repo)
-            rel = next(x for x in r.releases.values() if x.tag_name == tag)
+            r, rel = self._release_of(owner, repo, tag)
             asset = self._store(name, None, content_type, [data])
             rel.assets[asset.id] = asset
             return self._asset_json(r, rel, asset)
 
+    def _release_of(self, owner: str, repo: str, tag: str) -> tuple[_Repo, _Release]:
+        """The repository and its release of ``tag`` (drafts included); call with the lock held."""
+        r = self._repo_obj(owner, repo)
+        return r, next(x for x in r.releases.values() if x.tag_name == tag)
+
+    def _asset_of(self, owner: str, repo: str, tag: str, name: str) -> _Asset:
+        """The asset ``name`` of the release of ``tag``; call with the lock held."""
+        return next(a for a in self._release_of(owner, repo, tag)[1].assets.values() if a.name == name)
+
     def asset_bytes(self, owner: str, repo: str, tag: str, name: str) -> bytes:
         with self.lock:
-            r = self._repo_obj(owner, repo)
-            rel = next(x for x in r.releases.values() if x.tag_name == tag)
-            asset = next(a for a in rel.assets.values() if a.name == name)
+            asset = self._asset_of(owner, repo, tag, name)
         with open(asset.path, "rb") as fh:
             return fh.read()
 
     def corrupt(self, owner: str, repo: str, tag: str, name: str) -> None:
         """Flip the first byte of a stored asset (its ``digest`` stays the old one)."""
         with self.lock:
-            r = self._repo_obj(owner, repo)
-            rel = next(x for x in r.releases.values() if x.tag_name == tag)
-            asset = next(a for a in rel.assets.values() if a.name == name)
+            asset = self._asset_of(owner, repo, tag, name)
             with open(asset.path, "r+b") as fh:
                 first = fh.read(1)
                 fh.seek(0)
@@ -320,9 +322,7 @@ class FakeGitHub:
 
     def asset_names(self, owner: str, repo: str, tag: str) -> list[str]:
         with self.lock:
-            r = self._repo_obj(owner, repo)
-            rel = next(x for x in r.releases.values() if x.tag_name == tag)
-            return sorted(a.name for a in rel.assets.values())
+            return sorted(a.name for a in self._release_of(owner, repo, tag)[1].assets.values())
 
     # -- failure injection ------------------------------------------------------------
     def rate_limit(self, times: int = 1, *, retry_after: float | None = 1, status: int = 403,

@@ -83,6 +83,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from tests.servers.fake_http import serve_in_thread, shut_down
+
 __all__ = ["FakeOCI", "Fault", "fingerprint_of", "new_key", "pem_private", "pem_public"]
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaafaketenancy"
@@ -254,17 +256,13 @@ class FakeOCI:
     def start(self) -> FakeOCI:
         handler = type("Handler", (_Handler,), {"fake": self})
         server = _Server(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-oci", daemon=True)
-        self._thread.start()
+        self._thread = serve_in_thread(server, "fake-oci")
         return self
 
     def stop(self) -> None:
-        for server in (self._server, self._proxymux):
-            if server is not None:
-                server.shutdown()
-                server.server_close()
+        shut_down(self._server)
+        shut_down(self._proxymux)
         self._server = self._proxymux = None
 
     def start_proxymux(self, directory: Path, *, sa_ttl: float = 3600) -> dict[str, Any]:
@@ -286,7 +284,7 @@ class FakeOCI:
             handler = type("Handler", (_Handler,), {"fake": self})
             server = _Server(("127.0.0.1", 0), handler)
             server.socket = context.wrap_socket(server.socket, server_side=True)
-            threading.Thread(target=server.serve_forever, name="fake-proxymux", daemon=True).start()
+            serve_in_thread(server, "fake-proxymux")
             self._proxymux = server
         ca_path = directory / "ca.crt"
         ca_path.write_bytes(self._tls_cert.public_bytes(serialization.Encoding.PEM))
