@@ -229,7 +229,7 @@ def copy_naive(spec: dict[str, Any]) -> dict[str, Any]:
 COPIERS = {"omefs": copy_omefs, "omefs-size-only": copy_omefs, "rclone": copy_rclone, "fsspec.generic": copy_generic, "naive": copy_naive}
 
 
-_FS_MODULES = {"s3": "omefs.fs.s3", "gcs": "omefs.fs.gcs", "azure": "omefs.fs.azure"}
+_FS_MODULES = {"s3": "omefs.providers.aws.fs", "gcs": "omefs.providers.gcp.fs", "azure": "omefs.providers.azure.fs"}
 
 
 def _warm_imports(spec: dict[str, Any]) -> None:

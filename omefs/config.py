@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omefs.errors import ConfigError
-from omefs.providers import AUTH_PROVIDERS, auth_provider
+from omefs.providers import all_providers, auth_provider
 from omefs.redact import redact_settings, register_secrets_in
 
 __all__ = ["AuthConfig", "MAX_FALLBACK_DEPTH", "canonical_auth_type"]
@@ -136,7 +136,7 @@ class AuthConfig:
         )
         if provider is None:
             raise ConfigError(
-                f"unknown provider {self.provider!r}; accepted: {', '.join(AUTH_PROVIDERS)} "
+                f"unknown provider {self.provider!r}; accepted: {', '.join(_auth_names())} "
                 "(or the storage names s3, gcs, or a provider registered with "
                 "omefs.auth.register)",
                 operation="config",
@@ -197,7 +197,7 @@ class AuthConfig:
             go_provider = GO_AUTH_TYPES.get(str(auth_type), (None, ""))[0]
             if go_provider is None:
                 raise ConfigError(
-                    f"auth config has no 'provider'; accepted: {', '.join(AUTH_PROVIDERS)}",
+                    f"auth config has no 'provider'; accepted: {', '.join(_auth_names())}",
                     operation="config",
                 )
             provider = go_provider
@@ -300,6 +300,11 @@ class AuthConfig:
         return f"AuthConfig({', '.join(parts)})"
 
     __str__ = __repr__
+
+
+def _auth_names() -> list[str]:
+    """The auth-side names of every registered provider that takes auth configs."""
+    return [p.auth_name for p in all_providers() if p.auth_name]
 
 
 def _registered_provider(name: str) -> str | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from omefs.errors import ConfigError, InvalidURIError, OmefsError
-from omefs.providers import STORAGE_PROVIDERS, storage_provider
+from omefs.providers import all_providers, storage_provider
 
 __all__ = ["storage", "Storage", "ObjectInfo", "CompletedPart"]
 
@@ -90,7 +90,7 @@ def storage(uri_or_provider: Any, auth: Any = None, **storage_options: Any) -> S
     provider = _provider_of_uri(text) if "://" in text else storage_provider(text)
     if provider is None:
         raise ConfigError(f"unknown storage provider or URI {text!r}; providers: "
-                          f"{', '.join(STORAGE_PROVIDERS)}", operation="storage")
+                          f"{', '.join(p.name for p in all_providers() if p.parses_uris)}", operation="storage")
     return Storage(provider, auth=auth, storage_options=storage_options)
 
 

@@ -101,7 +101,7 @@ def test_bad_input_is_typed():
 
 
 def test_oci_objects_and_multipart(request):
-    pytest.importorskip("omefs.fs.oci")
+    pytest.importorskip("omefs.providers.oci.fs")
     from tests.servers.oci_fixtures import oci_fs_options
 
     fake = request.getfixturevalue("oci_fake")

@@ -2,7 +2,7 @@
 
 ``resolve(config)`` returns :class:`Credentials`; ``register`` adds a
 resolver for a provider and auth type. Each provider's resolvers live in
-their own module (``omefs.auth.aws``, ``omefs.auth.oci``…).
+their own module (``omefs.providers.aws.auth``, ``omefs.providers.oci.auth``…).
 """
 
 from omefs.auth.base import Credentials, Resolver

@@ -1,6 +1,6 @@
 """The registry of resolvers, keyed by ``(provider, auth_type)``.
 
-omefs's own resolvers live one module per provider (``omefs.auth.aws``…)
+omefs's own resolvers live one module per provider (``omefs.providers.aws.auth``…)
 and register themselves when imported; a module is imported the first time
 its provider is asked for. Third parties add providers or auth types with
 :func:`register` or through the ``omefs.auth`` entry-point group (name
@@ -9,7 +9,6 @@ its provider is asked for. Third parties add providers or auth types with
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 from importlib.metadata import entry_points
@@ -17,20 +16,13 @@ from typing import TypeVar, overload
 
 from omefs.auth.base import Resolver
 from omefs.errors import ConfigError
-from omefs.providers import auth_provider
+from omefs.providers import all_providers, auth_provider, find_provider
 from omefs.redact import get_logger
 
 __all__ = ["register", "get_resolver", "known_providers", "known_auth_types"]
 
 log = get_logger(__name__)
 
-_BUILTIN_MODULES = {
-    "oci": "omefs.auth.oci",
-    "aws": "omefs.auth.aws",
-    "gcp": "omefs.auth.gcp",
-    "azure": "omefs.auth.azure",
-    "github": "omefs.auth.github",
-}
 ENTRY_POINT_GROUP = "omefs.auth"
 
 _lock = threading.RLock()
@@ -65,16 +57,16 @@ def register(provider: str, auth_type: str, resolver=None):  # type: ignore[no-u
 def _load(provider: str) -> None:
     global _entry_points_loaded
     with _lock:
-        module = _BUILTIN_MODULES.get(provider)
-        if module and provider not in _loaded_builtin:
+        owner = find_provider(provider) if provider else None
+        if owner is not None and owner.auth_module and provider not in _loaded_builtin:
             _loaded_builtin.add(provider)
             try:
-                importlib.import_module(module)
+                owner.load_auth()
             except ImportError as exc:
                 _loaded_builtin.discard(provider)
                 raise ConfigError(
                     f"provider {provider!r} needs optional dependencies that are not "
-                    f"installed ({exc.name or exc}); install omefs[{_EXTRA.get(provider, provider)}]",
+                    f"installed ({exc.name or exc}); install omefs[{owner.extra or owner.name}]",
                     operation="resolve",
                     provider=provider,
                 ) from None
@@ -88,14 +80,12 @@ def _load(provider: str) -> None:
                     log.warning("omefs.auth entry point %r failed to load: %s", ep.name, exc)
 
 
-_EXTRA = {"aws": "s3", "gcp": "gcs", "azure": "azure", "oci": "oci", "github": "github"}
-
-
 def known_providers() -> list[str]:
     """Every provider with at least one registered auth type (built-in ones always)."""
     _load("")
     with _lock:
-        return sorted(set(_BUILTIN_MODULES) | {p for p, _ in _resolvers})
+        builtin = {p.auth_name for p in all_providers() if p.auth_module}
+        return sorted(builtin | {p for p, _ in _resolvers})
 
 
 def known_auth_types(provider: str) -> list[str]:

@@ -276,7 +276,7 @@ def _s3_reason(fs: Any, path: str) -> BaseException | None:
     try:
         call("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1)
     except Exception as exc:
-        from omefs.fs.errors import translate
+        from omefs.providers.error_mapping import translate
 
         mapped = translate(exc, "list", f"s3://{path}", "s3")
         return mapped if mapped is not exc else None

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from fsspec.callbacks import Callback
 
 from omefs.errors import ConfigError, InvalidURIError, OmefsError, TransferError
-from omefs.fs.errors import translate
+from omefs.providers.error_mapping import translate
 from omefs.transfer.endpoints import Endpoint, EndpointSpec
 from omefs.transfer.engine import Engine
 from omefs.transfer.options import (

@@ -114,7 +114,7 @@ class Endpoint:
         ]
         text = getattr(self.fs, "connection_string", None)
         if text:
-            from omefs.auth.azure import parse_connection_string
+            from omefs.providers.azure.auth import parse_connection_string
 
             candidates.append(parse_connection_string(text).get("BlobEndpoint"))
         return any(is_loopback(c) for c in candidates if isinstance(c, str))

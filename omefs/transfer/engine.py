@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from omefs.errors import ChecksumMismatchError, NotFoundError
-from omefs.fs.errors import classify
+from omefs.providers.error_mapping import classify
 from omefs.redact import redact_text
 from omefs.transfer.endpoints import Endpoint
 from omefs.transfer.memory import pin_mmap_threshold

@@ -57,23 +57,10 @@ def obstore_available() -> bool:
 
 
 def storage_provider_of(fs: Any) -> str:
-    """``s3``, ``gcs``, ``azure``, ``oci``, ``github``, ``file``, ``memory`` or the protocol."""
-    declared = getattr(fs, "storage_provider", None)
-    if isinstance(declared, str) and declared:
-        return declared
-    mod = type(fs).__module__
-    for prefix, name in (("s3fs", "s3"), ("gcsfs", "gcs"), ("adlfs", "azure"), ("ocifs", "oci")):
-        if mod.startswith(prefix):
-            return name
-    from fsspec.implementations.local import LocalFileSystem
-    from fsspec.implementations.memory import MemoryFileSystem
+    """The name of the provider ``fs`` reaches (``s3``, ``file``, ``memory``… or its protocol)."""
+    from omefs.providers.registry import provider_of
 
-    if isinstance(fs, LocalFileSystem):
-        return "file"
-    if isinstance(fs, MemoryFileSystem):
-        return "memory"
-    proto = fs.protocol[0] if isinstance(fs.protocol, (list, tuple)) else fs.protocol
-    return str(proto)
+    return provider_of(fs).name
 
 
 def is_loopback(url: str | None) -> bool:
@@ -275,7 +262,7 @@ class AzureTokenCredentialProvider:
 
 def _azure_settings(fs: Any) -> dict[str, Any]:
     """Account, endpoint and secret of an adlfs filesystem, whatever way they were given."""
-    from omefs.auth.azure import parse_connection_string
+    from omefs.providers.azure.auth import parse_connection_string
 
     out: dict[str, Any] = {
         "account_name": getattr(fs, "account_name", None),
@@ -299,7 +286,7 @@ def _azure_settings(fs: Any) -> dict[str, Any]:
     if not out["endpoint"] and getattr(fs, "account_host", None):
         out["endpoint"] = f"https://{fs.account_host}"
     if not out["account_name"] and out["endpoint"]:
-        from omefs.fs.azure import _account_from_url
+        from omefs.providers.azure.fs import _account_from_url
 
         out["account_name"] = _account_from_url(out["endpoint"])
     return out

@@ -27,7 +27,7 @@ from omefs.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from omefs.fs.errors import exception_chain
+from omefs.providers.error_mapping import exception_chain
 from omefs.transfer.verify import IntegrityError
 
 __all__ = ["is_retryable", "retry_after", "backoff_delay", "sleep_before_retry", "RETRYABLE_STATUS"]
@@ -61,7 +61,7 @@ _NEVER = (NotFoundError, AuthError, PermissionDeniedError, ConfigError, InvalidU
 
 
 def _status_and_code(exc: BaseException) -> tuple[int | None, str | None]:
-    from omefs.fs.errors import _code_and_status
+    from omefs.providers.error_mapping import _code_and_status
 
     code, status = _code_and_status(exc)
     if status is None:

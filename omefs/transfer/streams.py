@@ -38,7 +38,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from omefs.fs.errors import exception_chain
+from omefs.providers.error_mapping import exception_chain
 from omefs.transfer.endpoints import Endpoint
 from omefs.transfer.verify import IntegrityError
 

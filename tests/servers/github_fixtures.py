@@ -70,7 +70,7 @@ def gh_token(gh: FakeGitHub) -> str:
 
 def make_fs(fake: FakeGitHub, **kwargs: Any) -> Any:
     """A fresh ``GitHubReleasesFileSystem`` on ``fake`` (no instance cache)."""
-    from omefs.fs.github import GitHubReleasesFileSystem
+    from omefs.providers.github.fs import GitHubReleasesFileSystem
 
     kwargs.setdefault("endpoint_url", fake.endpoint)
     return GitHubReleasesFileSystem(skip_instance_cache=True, **kwargs)

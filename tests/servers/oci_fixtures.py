@@ -124,6 +124,6 @@ def oci_fs_options(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def oci_fs(oci_auth: dict[str, Any]) -> Any:
-    from omefs.fs.oci import OCIFileSystem
+    from omefs.providers.oci.fs import OCIFileSystem
 
     return OCIFileSystem(auth=oci_auth, **oci_fs_options())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 import omefs
-from omefs.auth.azure import parse_connection_string
+from omefs.providers.azure.auth import parse_connection_string
 from tests.servers.corrupting_proxy import CorruptingProxy
 from tests.transfer.conftest import MiB, blob
 

@@ -1,0 +1,156 @@
+"""Azure Blob Storage: adlfs with ``auth=``, routing, typed errors, and OME's ``azure://``.
+
+:class:`AzureBlobFileSystem` serves adlfs's own schemes (``az://``,
+``abfs://``, ``abfss://``) unchanged. :class:`OMEAzureFileSystem` serves
+OME's ``azure://`` forms:
+
+* ``azure://CONTAINER/PATH`` — the account comes from ``auth=`` or the options;
+* ``azure://CONTAINER@ACCOUNT/PATH``;
+* ``azure://ACCOUNT.blob.core.windows.net/CONTAINER/PATH``.
+
+Both accept ``endpoint_url=`` / ``account_url=`` (an emulator, a private
+endpoint, a sovereign cloud): adlfs itself always builds
+``https://{account_host}``, which cannot reach an ``http://`` emulator
+with a token credential or key, so omefs connects to the given URL itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+import adlfs
+from adlfs.spec import _create_aio_blob_service_client
+
+from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
+from omefs.providers.filesystem import AuthMixin
+
+__all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem", "split_azure_url"]
+
+
+# adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
+@map_errors(*ASYNC_METHODS, "cat", "expand_path")
+class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
+    """adlfs's filesystem, taking omefs auth configs."""
+
+    protocol = ("abfs", "az", "abfss")
+    auth_provider: ClassVar[str] = "azure"
+    storage_provider: ClassVar[str] = "azure"
+    credential_kwargs: ClassVar[frozenset[str]] = frozenset(
+        {"account_key", "connection_string", "credential", "sas_token", "client_secret", "anon"}
+    )
+
+    def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        url = kwargs.pop("account_url", None) or kwargs.pop("endpoint_url", None)
+        kwargs.pop("region", None)
+        # A CA bundle (or False) for the blob service client (private CA, local TLS emulator).
+        verify = kwargs.pop("connection_verify", None)
+        self._omefs_client_kwargs = {} if verify is None else {"connection_verify": verify}
+        self._omefs_account_url = url.rstrip("/") if url else None
+        if url and not kwargs.get("account_name"):
+            kwargs["account_name"] = _account_from_url(url)
+        return kwargs
+
+    async def _cat_file(self, path: str, start: int | None = None, end: int | None = None,
+                        **kwargs: Any) -> bytes:
+        """adlfs's ranged read, plus negative offsets (from the end) as s3fs and gcsfs take them."""
+        if (start is not None and start < 0) or (end is not None and end < 0):
+            size = (await self._info(path))["size"]
+            if start is not None and start < 0:
+                start = max(size + start, 0)
+            if end is not None and end < 0:
+                end = max(size + end, 0)
+        return await super()._cat_file(path, start=start, end=end, **kwargs)
+
+    def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
+        """adlfs's service client, with omefs's extra client options when there are any."""
+        extra = getattr(self, "_omefs_client_kwargs", None)
+        if not extra:
+            return _create_aio_blob_service_client(
+                account_url=account_url, location_mode=self.location_mode, credential=credential
+            )
+        from azure.storage.blob.aio import BlobServiceClient
+
+        kwargs: dict[str, Any] = dict(extra)
+        if self.location_mode is not None:
+            kwargs["_location_mode"] = self.location_mode
+        return BlobServiceClient(account_url, credential=credential, **kwargs)
+
+    def do_connect(self) -> None:
+        url = getattr(self, "_omefs_account_url", None)
+        extra = getattr(self, "_omefs_client_kwargs", None)
+        if self.connection_string is not None and extra:
+            from azure.storage.blob.aio import BlobServiceClient
+
+            self.service_client = BlobServiceClient.from_connection_string(self.connection_string, **extra)
+            return None
+        if not url or self.connection_string is not None:
+            return super().do_connect()
+        self.account_url = url
+        credential = self.credential or self.account_key
+        if credential is None and self.account_key is None and self.sas_token:
+            sas = self.sas_token if self.sas_token.startswith("?") else f"?{self.sas_token}"
+            self.service_client = self._omefs_client(url + sas)
+            return None
+        if self.account_key is not None and self.credential is None:
+            credential = {"account_name": self.account_name, "account_key": self.account_key}
+        self.service_client = self._omefs_client(url, credential)
+        return None
+
+
+def _account_from_url(url: str) -> str | None:
+    """The account name in an account URL (host ``ACCOUNT.blob…`` or path ``/ACCOUNT`` for emulators)."""
+    match = re.match(r"^https?://([^./:]+)\.blob\.", url)
+    if match:
+        return match.group(1)
+    match = re.match(r"^https?://[^/]+/([^/?]+)", url)
+    return match.group(1) if match else None
+
+
+_HOST_FORM = re.compile(r"^(?P<account>[a-z0-9]+)\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)/(?P<rest>.*)$")
+_AT_FORM = re.compile(r"^(?P<container>[^/@]+)@(?P<account>[a-z0-9]+)(?P<rest>/.*)?$")
+
+
+def split_azure_url(path: str) -> tuple[str, str | None]:
+    """``azure://`` URL (or its bare path) → (``CONTAINER/PATH``, account or None)."""
+    bare = path[len("azure://"):] if path.startswith("azure://") else path
+    match = _HOST_FORM.match(bare)
+    if match:
+        return match["rest"], match["account"]
+    match = _AT_FORM.match(bare)
+    if match:
+        return match["container"] + (match["rest"] or ""), match["account"]
+    return bare, None
+
+
+class OMEAzureFileSystem(AzureBlobFileSystem):
+    """OME's ``azure://`` URLs on adlfs."""
+
+    protocol = ("azure",)  # type: ignore[assignment]
+
+    @classmethod
+    def _strip_protocol(cls, path: Any) -> Any:
+        if isinstance(path, list):
+            return [cls._strip_protocol(p) for p in path]
+        stripped, _ = split_azure_url(str(path))
+        return stripped.lstrip("/").rstrip("/") if stripped.rstrip("/") else ""
+
+    @classmethod
+    def _url_options(cls, path: str) -> dict[str, Any]:
+        _, account = split_azure_url(path)
+        return {"account_name": account} if account else {}
+
+
+def _claim_abfss() -> None:
+    """Make ``abfss://`` omefs's once this module is loaded.
+
+    adlfs declares an ``abfss`` entry point of its own, and fsspec keeps
+    whichever entry point it finds first; loading this module (through any
+    of ``az``, ``abfs``, ``azure`` or ``import omefs``) settles it.
+    """
+    import fsspec
+
+    fsspec.register_implementation("abfss", AzureBlobFileSystem, clobber=True)
+
+
+_claim_abfss()

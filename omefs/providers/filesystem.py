@@ -1,0 +1,104 @@
+"""What every omefs filesystem adds to its parent: ``auth=`` and routing.
+
+:class:`AuthMixin` goes first in the bases of each omefs filesystem
+(``class S3FileSystem(AuthMixin, s3fs.S3FileSystem)``). It
+
+* takes ``auth=`` — an :class:`~omefs.config.AuthConfig`, a mapping, or a
+  profile name of the routing config — resolves it, and merges the
+  credentials' storage options under the caller's own (the caller wins,
+  nested ``client_kwargs``/``config_kwargs`` merged key by key);
+* applies zero-config routes (``OMEFS_CONFIG``): ``_get_kwargs_from_urls``
+  hands the matching profile to ``__init__`` under the private keyword
+  ``omefs_route``, which is used only when the caller gave neither
+  ``auth=`` nor credentials of their own. A distinct keyword is needed
+  because fsspec raises "multiple values for keyword argument" when a
+  URL's kwargs collide with the caller's;
+* maps SDK exceptions to :mod:`omefs.errors` at the boundary (see
+  :mod:`omefs.providers.error_mapping`).
+
+Everything else is the parent's, unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from omefs.config import AuthConfig, as_auth_config
+
+__all__ = ["AuthMixin", "merge_options"]
+
+# Keyword arguments whose value is a mapping that should be merged key by
+# key rather than replaced.
+_NESTED = ("client_kwargs", "config_kwargs", "s3_additional_kwargs", "oci_additional_kwargs")
+
+
+def merge_options(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``override``; nested option maps are merged, not replaced."""
+    out = dict(base)
+    for key, value in override.items():
+        if key in _NESTED and isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+class AuthMixin:
+    """Adds ``auth=`` and config routing to an fsspec filesystem class.
+
+    Subclasses set :attr:`auth_provider` and :attr:`credential_kwargs` (the
+    parent's own credential keywords: passing any of them means "do not
+    route"), and may override :meth:`_translate_options` to turn the generic
+    ``endpoint_url`` into the parent's spelling.
+    """
+
+    #: The auth provider whose configs this filesystem takes (``aws``, ``gcp``…).
+    auth_provider: ClassVar[str] = ""
+    #: The parent's keywords that carry credentials.
+    credential_kwargs: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, *args: Any, auth: Any = None, omefs_route: Any = None, **kwargs: Any):
+        config = as_auth_config(auth, self.auth_provider)
+        if config is None and omefs_route is not None and not (
+            self.credential_kwargs & set(kwargs)
+        ):
+            config = as_auth_config(omefs_route, self.auth_provider)
+        self.auth_config: AuthConfig | None = config
+        if config is not None:
+            kwargs = merge_options(self._options_from_auth(config), kwargs)
+        kwargs = self._translate_options(kwargs)
+        super().__init__(*args, **kwargs)
+
+    def _options_from_auth(self, config: AuthConfig) -> dict[str, Any]:
+        """The storage options that ``config`` resolves to."""
+        from omefs.auth import resolve
+        from omefs.errors import ConfigError
+
+        creds = resolve(config)
+        if self.auth_provider and creds.provider != self.auth_provider:
+            raise ConfigError(
+                f"{type(self).__name__} takes {self.auth_provider} credentials, but the auth config "
+                f"resolved to provider {creds.provider!r} ({creds.auth_type})",
+                operation="connect", provider=self.auth_provider,
+            )
+        return creds.storage_options()
+
+    def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Turn omefs's generic options (``endpoint_url``) into the parent's spelling."""
+        return kwargs
+
+    @classmethod
+    def _url_options(cls, path: str) -> dict[str, Any]:
+        """Options the URL itself carries (an account, a region); the parent's by default."""
+        return dict(super()._get_kwargs_from_urls(path))  # type: ignore[misc]
+
+    @classmethod
+    def _get_kwargs_from_urls(cls, path: str) -> dict[str, Any]:
+        out = cls._url_options(path)
+        from omefs.routing import route_for
+
+        routed = route_for(path)
+        if routed is not None:
+            out["omefs_route"] = routed
+        return out

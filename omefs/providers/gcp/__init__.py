@@ -1,0 +1,38 @@
+"""Google Cloud Storage: ``gs://BUCKET/PATH``.
+
+Modules: :mod:`.auth` (every GCP auth type, through google-auth) and
+:mod:`.fs` (the ``gs://`` filesystem on gcsfs).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from omefs.providers.base import Capabilities, Provider
+
+__all__ = ["GCSProvider", "PROVIDER"]
+
+MiB = 1 << 20
+
+
+class GCSProvider(Provider):
+    """Google Cloud Storage."""
+
+    name = "gcs"
+    auth_name = "gcp"
+    label = "GCS"
+    aliases = ("google",)
+    schemes = ("gs", "gcs")
+    extra = "gcs"
+    capabilities = Capabilities(
+        digests=("crc32c", "md5"), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
+        max_parts=10_000, part_alignment=256 * 1024, server_side_copy=True,
+        conditional_writes=True,
+    )
+    filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.gcp.fs:GCSFileSystem"}
+    foreign_modules = ("gcsfs",)
+    auth_module = "omefs.providers.gcp.auth"
+    uri_forms = ("gs://BUCKET/PATH", "gcs://BUCKET/PATH")
+
+
+PROVIDER = GCSProvider()

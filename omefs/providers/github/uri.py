@@ -1,0 +1,125 @@
+"""The ``github://`` URI grammar: release assets and fsspec's repository-contents form."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING, Any
+
+from omefs.providers.base import URISyntaxError
+
+if TYPE_CHECKING:
+    from omefs.uri import ObjectURI
+
+__all__ = ["FORMS", "parse", "validate", "format_uri", "name", "parent", "join"]
+
+FORMS = (
+    "github://OWNER/REPO/TAG/ASSET",
+    "github://OWNER/REPO@TAG/ASSET",
+    "github://OWNER/REPO[/TAG]",
+    "github://ORG:REPO@REF/PATH",
+)
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+\Z")
+_BAD_REF_CHARS_RE = re.compile(r"[\s/\\\x00-\x1f\x7f]")
+
+
+def parse(scheme: str, rest: str, text: str) -> dict[str, Any]:
+    """The fields of a ``github://`` URI (release or contents form)."""
+    first, _, after = rest.partition("/")
+    if ":" in first:
+        owner_repo, at, sha = first.partition("@")
+        owner, _, repo = owner_repo.partition(":")
+        if not at or not sha:
+            raise URISyntaxError("the repository-contents form needs a ref: github://ORG:REPO@REF/PATH")
+        return {"bucket": repo, "path": after, "namespace": owner, "ref": sha, "form": "contents"}
+    segs = rest.split("/", 3)
+    owner = segs[0]
+    if not owner:
+        raise URISyntaxError("the owner is missing")
+    if len(segs) < 2 or not segs[1]:
+        raise URISyntaxError("the repository is missing")
+    ref: str | None
+    if "@" in segs[1]:
+        repo, _, tag = segs[1].partition("@")
+        if not tag:
+            raise URISyntaxError("the tag after '@' is missing")
+        ref, path = tag, "/".join(segs[2:])
+    else:
+        repo = segs[1]
+        ref = segs[2] if len(segs) > 2 else None
+        path = segs[3] if len(segs) > 3 else ""
+        if ref == "":
+            if path:
+                raise URISyntaxError("the tag is missing (empty path segment)")
+            ref = None
+    return {"bucket": repo, "path": path, "namespace": owner, "ref": ref, "form": "release"}
+
+
+def validate(fields: dict[str, Any]) -> dict[str, Any]:
+    """Check owner, repository, tag/ref and asset; default the form to ``release``."""
+    from omefs.uri import check_part
+
+    form = fields["form"]
+    if form is None:
+        form = fields["form"] = "release"
+    elif form not in ("release", "contents"):
+        raise URISyntaxError(f"form must be 'release' or 'contents', got {form!r}")
+    ref, path = fields["ref"], fields["path"]
+    check_part("owner", fields["namespace"], _NAME_RE.match, "letters, digits, '-', '_' and '.'")
+    check_part("repository", fields["bucket"], _repo_ok, "letters, digits, '-', '_' and '.'")
+    kind = "ref" if form == "contents" else "tag"
+    if ref is not None or form == "contents":
+        check_part(kind, ref, _ref_ok, "no whitespace, control characters, '/' or '\\'")
+    if form == "release" and path:
+        if ref is None:
+            raise URISyntaxError(f"the asset {path!r} needs a tag: github://OWNER/REPO/TAG/ASSET")
+        if "/" in path:
+            raise URISyntaxError(
+                f"the asset name {path!r} contains '/'; release assets are flat "
+                "(for files in the repository use github://ORG:REPO@REF/PATH)"
+            )
+    return fields
+
+
+def _repo_ok(value: str) -> bool:
+    return bool(_NAME_RE.match(value)) and value not in (".", "..")
+
+
+def _ref_ok(value: str) -> bool:
+    return _BAD_REF_CHARS_RE.search(value) is None
+
+
+def format_uri(uri: ObjectURI) -> str:
+    """``github://OWNER/REPO[/TAG[/ASSET]]`` or ``github://ORG:REPO@REF/PATH``."""
+    path = f"/{uri.path}" if uri.path else ""
+    if uri.form == "contents":
+        return f"github://{uri.namespace}:{uri.bucket}@{uri.ref}{path}"
+    tag = f"/{uri.ref}" if uri.ref is not None else ""
+    return f"github://{uri.namespace}/{uri.bucket}{tag}{path}"
+
+
+def _release_level(uri: ObjectURI) -> bool:
+    return uri.form == "release" and uri.ref is not None
+
+
+def name(uri: ObjectURI) -> str | None:
+    """A release's name is its tag."""
+    return uri.ref if _release_level(uri) else None
+
+
+def parent(uri: ObjectURI) -> ObjectURI | None:
+    """A release's parent is the repository."""
+    return dataclasses.replace(uri, ref=None) if _release_level(uri) else None
+
+
+def join(uri: ObjectURI, child: str) -> ObjectURI | None:
+    """Below a repository the first component is the tag; below a tag, the asset."""
+    if uri.form != "release":
+        return None
+    if uri.ref is None:
+        tag, _, asset = child.partition("/")
+        return dataclasses.replace(uri, ref=tag, path=asset)
+    if uri.path:
+        raise URISyntaxError(f"cannot join {child!r} below the release asset {uri.path!r}")
+    return dataclasses.replace(uri, path=child)
