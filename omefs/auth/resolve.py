@@ -13,12 +13,32 @@ any SDK error (reported with its type, redacted). An unknown provider or
 auth type is different: that is a mistake in the config rather than a
 credential that is missing here, so it raises :class:`ConfigError` at once
 instead of falling through to the next link.
+
+Resolution happens once per config per process: :func:`resolve` keeps the
+:class:`Credentials` it returned in a small cache keyed by a keyed hash of
+the whole config (provider, auth type, region, settings — secrets
+included, hashed — and the fallback chain) and of the environment the
+resolvers read. Every filesystem, obstore store and client built from one
+config in one process therefore shares one SDK credential object — one
+token exchange (one STS ``AssumeRole``…), refreshed by the SDK as it
+expires, never frozen. An entry is dropped when its credentials report
+:attr:`~Credentials.expired` and cannot be refreshed, and in any case after
+:data:`CACHE_MAX_AGE` seconds, so nothing expired is kept forever;
+different configs (another role, another key) never share an entry.
+:func:`clear_cache` empties it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
+import stat
 import threading
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from omefs.auth.base import Credentials
@@ -27,7 +47,7 @@ from omefs.config import MAX_FALLBACK_DEPTH, AuthConfig
 from omefs.errors import AuthError, ConfigError, OmefsError
 from omefs.redact import get_logger, install_sdk_log_redaction, redact_text
 
-__all__ = ["resolve", "ResolveFailure"]
+__all__ = ["resolve", "ResolveFailure", "clear_cache", "CACHE_MAX_AGE", "CACHE_SIZE"]
 
 log = get_logger(__name__)
 
@@ -69,6 +89,83 @@ def _context_suffixes(exc: OmefsError) -> list[str]:
     return [f" ({', '.join(parts)})"] if parts else []
 
 
+#: Seconds a cached resolution is reused at most (the SDK refreshes within it).
+CACHE_MAX_AGE = 3600.0
+#: Configs whose credentials are kept at once (least recently used dropped first).
+CACHE_SIZE = 64
+
+_cache_lock = threading.Lock()
+_cache: OrderedDict[str, tuple[float, Credentials]] = OrderedDict()
+_key_locks: dict[str, threading.RLock] = {}
+_KEY = os.urandom(32)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _file_state(text: str) -> str | None:
+    """``size:mtime`` of the file ``text`` names, if it names one (a key file, a token file…)."""
+    if not text or len(text) > 4096 or "\n" in text or not text.startswith(("/", "~")):
+        return None
+    try:
+        st = os.stat(os.path.expanduser(text))
+    except (OSError, ValueError):
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}" if stat.S_ISREG(st.st_mode) else None
+
+
+def _cache_key(config: AuthConfig) -> str:
+    """A keyed hash of the config (secrets included, never in clear) and of what it reads.
+
+    The environment is part of it because resolvers read it (``AWS_PROFILE``,
+    ``GOOGLE_APPLICATION_CREDENTIALS``…): other variables, other credentials.
+    So is the state of every file a setting or a variable names (a key file
+    rewritten in place is another credential).
+    """
+    env = hmac.new(_KEY, digestmod=hashlib.sha256)
+    whole_config = config.to_dict(redact=False)
+    for name, value in sorted(os.environ.items()):
+        env.update(f"{name}={value}\0".encode("utf-8", "surrogateescape"))
+    for text in sorted(set(_strings(whole_config)) | set(os.environ.values())):
+        state = _file_state(text)
+        if state is not None:
+            env.update(f"{text}@{state}\0".encode("utf-8", "surrogateescape"))
+    whole = json.dumps(whole_config, sort_keys=True, default=str)
+    digest = hmac.new(_KEY, whole.encode("utf-8", "surrogateescape"), hashlib.sha256)
+    digest.update(env.digest())
+    return digest.hexdigest()
+
+
+def _usable(stamp: float, creds: Credentials) -> bool:
+    """Whether a cached entry may be handed out again (refreshing it if it says so)."""
+    if time.monotonic() - stamp > CACHE_MAX_AGE:
+        return False
+    try:
+        if creds.expired:
+            creds.refresh()
+            return not creds.expired
+    except Exception as exc:  # noqa: BLE001 - then resolve again
+        log.debug("cached %s/%s credentials could not refresh: %s", creds.provider,
+                  creds.auth_type, _reason(exc))
+        return False
+    return True
+
+
+def clear_cache() -> None:
+    """Forget every cached resolution (the next :func:`resolve` of each config resolves again)."""
+    with _cache_lock:
+        _cache.clear()
+        _key_locks.clear()
+
+
 def resolve(config: AuthConfig | Mapping[str, Any]) -> Credentials:
     """Turn a config into :class:`Credentials`, trying each fallback in turn.
 
@@ -77,8 +174,35 @@ def resolve(config: AuthConfig | Mapping[str, Any]) -> Credentials:
     and why it failed; ``err.failures`` holds the same as
     :class:`ResolveFailure` objects. An unknown provider or auth type is a
     :class:`~omefs.errors.ConfigError` at once.
+
+    The same config resolved again in this process returns the same
+    :class:`Credentials` object (see the module's notes on the cache);
+    failures are never cached.
     """
     config = AuthConfig.from_dict(config)
+    key = _cache_key(config)
+    with _cache_lock:
+        lock = _key_locks.setdefault(key, threading.RLock())
+    with lock:  # one resolution per config at a time: a second caller waits for the first
+        with _cache_lock:
+            entry = _cache.get(key)
+        if entry is not None and _usable(*entry):
+            with _cache_lock:
+                if key in _cache:
+                    _cache.move_to_end(key)
+            return entry[1]
+        creds = _resolve_chain(config)
+        with _cache_lock:
+            _cache[key] = (time.monotonic(), creds)
+            _cache.move_to_end(key)
+            while len(_cache) > CACHE_SIZE:
+                dropped, _ = _cache.popitem(last=False)
+                _key_locks.pop(dropped, None)
+        return creds
+
+
+def _resolve_chain(config: AuthConfig) -> Credentials:
+    """Resolve ``config``, then its fallbacks, until one link resolves."""
     failures: list[ResolveFailure] = []
     links = config.chain()
     for index, link in enumerate(links, 1):

@@ -71,6 +71,9 @@ class Capabilities:
     conditional_writes: bool = False
     #: Whether the store is local to this machine (no network, no ranged reads).
     local: bool = False
+    #: Whether the length a single write acknowledged stands for checking the object
+    #: afterwards: the write is atomic and the service reports no digest a HEAD could add.
+    acknowledged_writes: bool = False
     #: Data-management slots (storage classes, versions, encryption, lifecycle).
     storage_classes: Mapping[str, str] | None = None
     versions: bool | None = None

@@ -4,9 +4,13 @@
 (``class S3FileSystem(AuthMixin, s3fs.S3FileSystem)``). It
 
 * takes ``auth=`` — an :class:`~omefs.config.AuthConfig`, a mapping, or a
-  profile name of the routing config — resolves it, and merges the
-  credentials' storage options under the caller's own (the caller wins,
-  nested ``client_kwargs``/``config_kwargs`` merged key by key);
+  profile name of the routing config — resolves it (once per config and
+  process: :func:`omefs.auth.resolve` caches the
+  :class:`~omefs.auth.Credentials`), keeps the result as
+  ``fs.auth_credentials`` (so the copy engine's obstore stores sign with the
+  same object instead of resolving again), and merges the credentials'
+  storage options under the caller's own (the caller wins, nested
+  ``client_kwargs``/``config_kwargs`` merged key by key);
 * applies zero-config routes (``OMEFS_CONFIG``): ``_get_kwargs_from_urls``
   hands the matching profile to ``__init__`` under the private keyword
   ``omefs_route``, which is used only when the caller gave neither
@@ -22,11 +26,14 @@ Everything else is the parent's, unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from omefs.config import AuthConfig, as_auth_config
 
-__all__ = ["AuthMixin", "merge_options"]
+if TYPE_CHECKING:
+    from omefs.auth.base import Credentials
+
+__all__ = ["AuthMixin", "credentials_of", "merge_options"]
 
 # Keyword arguments whose value is a mapping that should be merged key by
 # key rather than replaced.
@@ -42,6 +49,14 @@ def merge_options(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[
         else:
             out[key] = value
     return out
+
+
+def credentials_of(fs: Any) -> Credentials | None:
+    """The :class:`~omefs.auth.Credentials` an omefs filesystem was built with, if any."""
+    creds = getattr(fs, "auth_credentials", None)
+    from omefs.auth.base import Credentials
+
+    return creds if isinstance(creds, Credentials) else None
 
 
 class AuthMixin:
@@ -65,13 +80,23 @@ class AuthMixin:
         ):
             config = as_auth_config(omefs_route, self.auth_provider)
         self.auth_config: AuthConfig | None = config
+        #: The resolved credentials of ``auth_config`` (None without one). Not
+        #: ``credentials``: gcsfs already uses that name for its own holder.
+        self.auth_credentials: Credentials | None = None
         if config is not None:
             kwargs = merge_options(self._options_from_auth(config), kwargs)
+            if self.auth_credentials is None:  # a subclass resolved it its own way: the cached object
+                self.auth_credentials = self._resolve(config)
         kwargs = self._translate_options(kwargs)
         super().__init__(*args, **kwargs)
 
     def _options_from_auth(self, config: AuthConfig) -> dict[str, Any]:
-        """The storage options that ``config`` resolves to."""
+        """The storage options that ``config`` resolves to (keeping the credentials)."""
+        self.auth_credentials = self._resolve(config)
+        return self.auth_credentials.storage_options()
+
+    def _resolve(self, config: AuthConfig) -> Credentials:
+        """``config`` resolved (from the process's cache when it was resolved before)."""
         from omefs.auth import resolve
         from omefs.errors import ConfigError
 
@@ -82,7 +107,7 @@ class AuthMixin:
                 f"resolved to provider {creds.provider!r} ({creds.auth_type})",
                 operation="connect", provider=self.auth_provider,
             )
-        return creds.storage_options()
+        return creds
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Turn omefs's generic options (``endpoint_url``) into the parent's spelling."""

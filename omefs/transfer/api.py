@@ -204,7 +204,7 @@ async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: A
         except OmefsError:
             raise
         except Exception as exc:
-            mapped = translate(exc, "copy", src, src_ep.provider)
+            mapped = translate(exc, "copy", src, src_ep.name)
             if mapped is exc:
                 raise
             raise mapped from exc

@@ -37,11 +37,12 @@ from typing import Any
 from fsspec.callbacks import Callback
 
 from omefs.errors import NotFoundError, TransferError
+from omefs.sizes import MiB
 from omefs.transfer.api import _endpoint, run_coroutine
 from omefs.transfer.endpoints import Endpoint, EndpointSpec
 from omefs.transfer.engine import Engine
-from omefs.transfer.options import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, MiB, TransferOptions
-from omefs.transfer.plan import Task, excluded
+from omefs.transfer.options import DEFAULT_CONCURRENCY, DEFAULT_RETRIES, TransferOptions
+from omefs.transfer.plan import ENTRY_FILE, Task, excluded
 from omefs.transfer.progress import Progress, make_callback
 from omefs.transfer.report import TransferItem, TransferReport
 from omefs.transfer.streams import Runtime
@@ -257,17 +258,17 @@ async def _list_remote(rt: Runtime, ep: Endpoint, uri: str) -> list[tuple[str, d
             info = await rt.run(ep.fs.info, root)
         except (FileNotFoundError, NotFoundError):
             info = None
-        if info is not None and info.get("type") == "file":
+        if info is not None and info.get("type") == ENTRY_FILE:
             return [(root, info)]
     try:
         found = await rt.run(ep.fs.find, root, detail=True, withdirs=False)
     except (FileNotFoundError, NotFoundError):
         found = {}
     out = [(p, i) for p, i in sorted(found.items())
-           if i.get("type", "file") == "file" and not p.endswith("/")]
+           if i.get("type", ENTRY_FILE) == ENTRY_FILE and not p.endswith("/")]
     if not out:
         raise NotFoundError(f"nothing to download at {uri}", operation="bulk_download", uri=uri,
-                            provider=ep.provider)
+                            provider=ep.name)
     return out
 
 
@@ -396,7 +397,7 @@ async def _attach_existing(rt: Runtime, ep: Endpoint, tasks: list[Task]) -> None
                 info = await rt.run(ep.fs.info, task.dst)
             except (FileNotFoundError, NotFoundError):
                 continue
-            if info.get("type") == "file":
+            if info.get("type") == ENTRY_FILE:
                 task.existing = fingerprint_from_info(info, ep.provider)
         return
     common = posixpath.commonpath([t.dst for t in tasks]) if len(tasks) > 1 else tasks[0].dst

@@ -1,15 +1,17 @@
-"""One side of a transfer: a filesystem, a root path, and the fast data plane if any.
+"""One side of a transfer: a filesystem, a root path, its provider, and the fast data plane.
 
 :class:`Endpoint` is what the rest of the engine talks to. It knows
 
 * the fsspec filesystem (made from the URI, ``auth=`` and storage options
   exactly as ``omefs.url_to_fs`` makes it — so routes and auth configs apply);
-* the storage provider (``s3``, ``gcs``, ``azure``, ``oci``, ``github``,
-  ``file``, ``memory`` or another protocol);
-* for S3, GCS and Azure, an obstore store per bucket (built lazily,
-  see :mod:`omefs.transfer.obstore_stores`), and whether a given key can go
-  through it (obstore normalises keys, so keys with empty, ``.`` or ``..``
-  segments or a leading/trailing ``/`` stay on fsspec);
+* the :class:`~omefs.providers.base.Provider` it reaches
+  (:func:`~omefs.providers.registry.provider_of`), whose capabilities and
+  transfer hooks answer everything the engine does not know about a store
+  (``.name`` for reports);
+* an obstore store per bucket where the provider builds one (lazily,
+  through its hooks), and whether a given key can go through it (obstore
+  normalises keys, so keys with empty, ``.`` or ``..`` segments or a
+  leading/trailing ``/`` stay on fsspec);
 * how to turn a path back into a URL for reports.
 
 Endpoints are rebuilt from :class:`EndpointSpec` (picklable) in executor
@@ -18,16 +20,18 @@ workers.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from omefs.transfer.obstore_stores import build_store, is_loopback, storage_provider_of
+from omefs.providers.base import Provider
+from omefs.providers.registry import provider_of
+from omefs.transfer.obstore_options import is_loopback, obstore_available
 
 __all__ = ["Endpoint", "EndpointSpec", "obstore_key_ok"]
 
-#: Stores whose first path segment is a bucket; ``memory://NAME/…`` reads the same way.
-BUCKETED = frozenset({"s3", "gcs", "azure", "oci", "memory"})
+log = logging.getLogger("omefs.transfer")
 
 
 def obstore_key_ok(key: str) -> bool:
@@ -57,9 +61,16 @@ class Endpoint:
         self.root = root
         self.spec = spec
         self.retries = retries
-        self.provider = storage_provider_of(fs)
+        self.provider: Provider = provider_of(fs)
+        #: The provider's answers to the engine's questions (:mod:`omefs.providers.hooks`).
+        self.hooks: Any = self.provider.transfer()
         self._stores: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The provider's name, for reports and errors."""
+        return self.provider.name
 
     @classmethod
     def from_uri(cls, uri: str, auth: Any = None, options: dict[str, Any] | None = None, *,
@@ -81,59 +92,50 @@ class Endpoint:
 
     def url(self, path: str) -> str:
         """The URL of ``path`` (a path of this filesystem), for reports."""
-        if self.provider == "file":
-            return path
-        if self.provider == "memory":
-            return f"memory://{path.lstrip('/')}"
-        return f"{self.protocol}://{path.lstrip('/')}"
+        return str(self.hooks.url(self.protocol, path))
 
     def split(self, path: str) -> tuple[str, str]:
         """``(bucket, key)`` of a path of a bucketed store; ``("", path)`` elsewhere (files)."""
-        if self.provider in BUCKETED:
+        if self.provider.capabilities.bucketed:
             bucket, _, key = path.lstrip("/").partition("/")
             return bucket, key
         return "", path
 
     def join(self, base: str, rel: str) -> str:
         """``base`` + ``/`` + ``rel`` in this filesystem's path form."""
-        if not base:
-            return rel if self.provider != "memory" else "/" + rel
-        return base.rstrip("/") + "/" + rel
+        return str(self.hooks.join(base, rel))
 
     # -- data plane -------------------------------------------------------
     @property
     def is_local_server(self) -> bool:
         """Whether the store is on this machine (an emulator), where one streamed GET beats ranges."""
-        opts = getattr(self.fs, "storage_options", {}) or {}
-        candidates = [
-            (getattr(self.fs, "client_kwargs", None) or {}).get("endpoint_url"),
-            getattr(self.fs, "endpoint_url", None),
-            getattr(self.fs, "_omefs_account_url", None),
-            getattr(self.fs, "_location", None) if self.provider == "gcs" else None,
-            opts.get("endpoint_url"),
-        ]
-        text = getattr(self.fs, "connection_string", None)
-        if text:
-            from omefs.providers.azure.auth import parse_connection_string
-
-            candidates.append(parse_connection_string(text).get("BlobEndpoint"))
-        return any(is_loopback(c) for c in candidates if isinstance(c, str))
+        return any(is_loopback(url) for url in self.hooks.endpoint_urls(self.fs))
 
     def store(self, path: str) -> tuple[Any, str] | None:
         """``(obstore store, key)`` for ``path``, or None to use fsspec."""
-        if self.provider not in ("s3", "gcs", "azure"):
-            return None
         bucket, key = self.split(path)
-        if not obstore_key_ok(key):
+        if not bucket or not obstore_key_ok(key):
             return None
         with self._lock:
             if bucket not in self._stores:
-                self._stores[bucket] = build_store(self.fs, bucket, retries=self.retries)
+                self._stores[bucket] = self._build_store(bucket)
             store = self._stores[bucket]
         return (store, key) if store is not None else None
+
+    def _build_store(self, bucket: str) -> Any:
+        """The provider's obstore store for ``bucket``, or None: obstore is off or missing,
+        the provider builds none, or its setup cannot be expressed in obstore terms."""
+        if not obstore_available():
+            return None
+        try:
+            return self.hooks.build_store(self.fs, bucket, retries=self.retries)
+        except Exception as exc:  # noqa: BLE001 - never fail a copy for want of the fast path
+            log.info("obstore store for %s bucket %r unavailable (%s); using fsspec",
+                     self.name, bucket, type(exc).__name__)
+            return None
 
     def uses_obstore(self, path: str) -> bool:
         return self.store(path) is not None
 
     def __repr__(self) -> str:
-        return f"<Endpoint {self.provider} {self.root!r}>"
+        return f"<Endpoint {self.name} {self.root!r}>"

@@ -29,7 +29,7 @@ import logging
 import os
 import threading
 
-from omefs.transfer.options import env_flag
+from omefs.flags import env_flag
 
 __all__ = ["MMAP_THRESHOLD", "pin_mmap_threshold"]
 

@@ -33,7 +33,11 @@ from omefs.transfer.options import TransferOptions
 from omefs.transfer.streams import Runtime
 from omefs.transfer.verify import Fingerprint, fingerprint_from_info
 
-__all__ = ["Task", "Plan", "build_plan", "excluded"]
+__all__ = ["Task", "Plan", "build_plan", "excluded", "ENTRY_FILE"]
+
+#: The ``type`` of a file entry in an fsspec listing or ``info()`` (an entry
+#: kind, not a store: directories are ``"directory"``).
+ENTRY_FILE = "file"
 
 
 @dataclass
@@ -45,9 +49,6 @@ class Task:
     size: int
     fingerprint: Fingerprint
     existing: Fingerprint | None = None  # the destination object, when listed and present
-
-    def to_tuple(self) -> tuple[Any, ...]:
-        return (self.src, self.dst, self.size, self.fingerprint, self.existing)
 
 
 @dataclass
@@ -71,7 +72,7 @@ def excluded(patterns: Iterable[str], rel: str, key: str) -> bool:
 
 
 def _is_file(info: dict[str, Any] | None) -> bool:
-    return bool(info) and info.get("type") == "file"  # type: ignore[union-attr]
+    return bool(info) and info.get("type") == ENTRY_FILE  # type: ignore[union-attr]
 
 
 async def _info(rt: Runtime, ep: Endpoint, path: str) -> dict[str, Any] | None:
@@ -134,22 +135,22 @@ async def build_plan(rt: Runtime, src: Endpoint, dst: Endpoint, opts: TransferOp
         info = await _info(rt, src, src_root)
     if not found and info is None:
         raise NotFoundError(f"nothing to copy: {src_uri} does not exist", operation="copy",
-                            uri=src_uri, provider=src.provider)
+                            uri=src_uri, provider=src.name)
     if not opts.recursive:
         raise ConfigError(f"{src_uri} is a folder; pass recursive=True to copy its contents",
-                          operation="copy", uri=src_uri, provider=src.provider)
+                          operation="copy", uri=src_uri, provider=src.name)
 
     listing: dict[str, dict[str, Any]] = {}
     if opts.skip_existing or opts.delete:
         for path, dinfo in (await _find(rt, dst, dst.root)).items():
             rel = _rel(dst.root, path)
-            if rel and not rel.endswith("/") and dinfo.get("type", "file") == "file":
+            if rel and not rel.endswith("/") and dinfo.get("type", ENTRY_FILE) == ENTRY_FILE:
                 listing[rel] = dinfo
 
     seen: set[str] = set()
     for path in sorted(found):
         entry = found[path]
-        if entry.get("type", "file") != "file":
+        if entry.get("type", ENTRY_FILE) != ENTRY_FILE:
             continue
         rel = _rel(src_root, path)
         if not rel or rel.endswith("/"):

@@ -1,11 +1,12 @@
-"""Which failures are worth another attempt, and how long to wait before it.
+"""Which failures are worth another attempt (the wait itself is :class:`omefs.retry.Backoff`'s).
 
 Two layers retry in a transfer. obstore (and each fsspec library) retry a
 single HTTP request on 5xx, 429 and connection errors. This module is the
 object layer above them: it retries a whole object when a request still
 failed, when a body was cut short or reset mid-stream (which no request
-layer can resume), or when the bytes did not verify. Waits grow
-exponentially with full jitter and honour a server's ``Retry-After``.
+layer can resume), or when the bytes did not verify. Waits are omefs's one
+backoff policy (:mod:`omefs.retry`): exponential with full jitter, never
+shorter than a server's ``Retry-After``.
 
 Not retried: missing objects, refused credentials, denied permissions and
 invalid input — another attempt would fail the same way.
@@ -14,11 +15,7 @@ invalid input — another attempt would fail the same way.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import random
 import re
-import time
-from typing import Any
 
 from omefs.errors import (
     AuthError,
@@ -28,9 +25,10 @@ from omefs.errors import (
     PermissionDeniedError,
 )
 from omefs.providers.error_mapping import exception_chain
+from omefs.retry import Backoff
 from omefs.transfer.verify import IntegrityError
 
-__all__ = ["is_retryable", "retry_after", "backoff_delay", "sleep_before_retry", "RETRYABLE_STATUS"]
+__all__ = ["BACKOFF", "is_retryable", "sleep_before_retry", "RETRYABLE_STATUS"]
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 _THROTTLE_CODES = frozenset({
@@ -47,17 +45,13 @@ _TRANSIENT_TEXT = re.compile(
     r"too many requests|slow ?down|service unavailable|internal server error)",
     re.IGNORECASE,
 )
-_RETRY_AFTER_TEXT = re.compile(r"retry-after[\"']?\s*[:=]\s*[\"']?(\d+(?:\.\d+)?)", re.IGNORECASE)
-
-BASE_DELAY = 0.5
-MAX_DELAY = 30.0
-MAX_RETRY_AFTER = 300.0
+#: How long the engine waits before another attempt at an object.
+BACKOFF = Backoff(base_delay=0.5, max_delay=30.0, max_retry_after=300.0)
 
 
 _NEVER = (NotFoundError, AuthError, PermissionDeniedError, ConfigError, InvalidURIError,
           FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError,
           TypeError, AttributeError, KeyError, NotImplementedError)
-
 
 
 def _status_and_code(exc: BaseException) -> tuple[int | None, str | None]:
@@ -113,64 +107,10 @@ def _looks_permanent(text: str) -> bool:
                                   "access denied", "invalid", "bad request"))
 
 
-def retry_after(exc: BaseException) -> float | None:
-    """Seconds the server asked us to wait (``Retry-After``), if the error carries it."""
-    for link in exception_chain(exc):
-        headers: Any = None
-        response = getattr(link, "response", None)
-        if isinstance(response, dict):  # botocore ClientError
-            headers = (response.get("ResponseMetadata") or {}).get("HTTPHeaders")
-        elif response is not None:
-            headers = getattr(response, "headers", None)
-        if headers is None:
-            headers = getattr(link, "headers", None)
-        value = None
-        if headers is not None:
-            try:
-                value = headers.get("Retry-After") or headers.get("retry-after")
-            except AttributeError:
-                value = None
-        if value is None:
-            match = _RETRY_AFTER_TEXT.search(str(link))
-            value = match.group(1) if match else None
-        seconds = _parse_retry_after(value)
-        if seconds is not None:
-            return min(seconds, MAX_RETRY_AFTER)
-    return None
-
-
-def _parse_retry_after(value: Any) -> float | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def backoff_delay(attempt: int, exc: BaseException | None = None, *,
-                  base: float = BASE_DELAY, cap: float = MAX_DELAY) -> float:
-    """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1).
-
-    Exponential with full jitter (uniform in ``[0, base·2^(attempt-1)]``,
-    capped), but never less than the server's ``Retry-After``.
-    """
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    delay = random.uniform(0, ceiling)
-    asked = retry_after(exc) if exc is not None else None
-    if asked is not None:
-        delay = max(delay, asked)
-    return delay
-
-
-async def sleep_before_retry(attempt: int, exc: BaseException, *, base: float = BASE_DELAY) -> float:
-    """Sleep :func:`backoff_delay` seconds; returns how long."""
-    delay = backoff_delay(attempt, exc, base=base)
+async def sleep_before_retry(attempt: int, exc: BaseException, *,
+                            policy: Backoff = BACKOFF) -> float:
+    """Sleep as ``policy`` says before attempt ``attempt + 1`` (full jitter, never less than
+    the server's ``Retry-After``); returns how long."""
+    delay = policy.delay(attempt, exc)
     await asyncio.sleep(delay)
     return delay

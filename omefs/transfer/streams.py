@@ -11,14 +11,15 @@ Readers (source side):
 
 Writers (destination side):
 
-* :func:`write_whole` — one request (S3 PutObject, Azure Put Blob, GCS
-  upload, an fsspec ``pipe_file``, an atomic local write);
+* :func:`write_whole` — one request: an obstore put where the provider
+  builds a store, else the provider's hook (an fsspec ``pipe_file`` by
+  default, an atomic local write for files…);
 * :func:`write_stream` — chunks into the destination's native multipart
-  API: obstore's S3 multipart / Azure staged blocks / GCS XML multipart
-  (aborted by obstore when the chunk iterator raises), an fsspec file
-  opened for writing with ``block_size=part_size`` (s3fs/OCI multipart,
-  gcsfs resumable upload; ``discard()``-ed on error, never committed), or a
-  local temporary file renamed into place only when complete.
+  API: obstore's multipart upload (aborted by obstore when the chunk
+  iterator raises), else the provider's hook (by default an fsspec file
+  opened for writing with ``block_size=part_size``, ``discard()``-ed on
+  error and never committed; a local temporary file renamed into place
+  only when complete for files).
 
 obstore work runs on the engine's event loop and every started future is
 awaited, never abandoned (an obstore result arriving after the loop is
@@ -31,18 +32,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import uuid
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from omefs.providers.error_mapping import exception_chain
 from omefs.transfer.endpoints import Endpoint
 from omefs.transfer.verify import IntegrityError
 
-__all__ = ["Runtime", "WriteResult", "read_whole", "iter_chunks", "write_whole", "write_stream"]
+__all__ = ["Runtime", "WriteResult", "abandon", "read_whole", "iter_chunks", "write_whole",
+           "write_stream"]
 
 
 class Runtime:
@@ -152,7 +151,7 @@ async def iter_chunks(rt: Runtime, ep: Endpoint, path: str, size: int, chunk: in
             yield piece
         return
 
-    if window <= 1 or ep.provider in ("file", "memory"):
+    if window <= 1 or ep.provider.capabilities.local:
         f = await rt.run(ep.fs.open, path, "rb")
         try:
             while True:
@@ -179,26 +178,6 @@ async def iter_chunks(rt: Runtime, ep: Endpoint, path: str, size: int, chunk: in
 # ---------------------------------------------------------------------------
 # writing
 
-def _local_temp(path: str) -> str:
-    head, _, name = path.rpartition("/")
-    return f"{head}/.{name}.omefs-{uuid.uuid4().hex[:12]}.part"
-
-
-def _local_write_all(path: str, data: Any) -> None:
-    parent = os.path.dirname(path)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    temp = _local_temp(path)
-    try:
-        with open(temp, "wb") as f:
-            f.write(data)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-
-
 async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteResult:
     """Write ``data`` as the whole object in one request; nothing partial is ever visible."""
     located = ep.store(path)
@@ -209,25 +188,10 @@ async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteR
         result = await obstore.put_async(store, key, data, use_multipart=False)
         return WriteResult(etag=result.get("e_tag"), version=result.get("version"),
                            acknowledged=len(data))
-    if ep.provider == "file":
-        await rt.run(_local_write_all, path, data)
-        return WriteResult()
-    payload = data if isinstance(data, bytes) else bytes(data)
-    if ep.provider == "gcs":
-        # The upload's answer holds the object's MD5; gcsfs compares it with
-        # the bytes sent, so no metadata GET is needed afterwards.
-        try:
-            await rt.run(ep.fs.pipe_file, path, payload, consistency="md5")
-        except Exception as exc:
-            if any(type(e).__name__ == "ChecksumError" for e in exception_chain(exc)):
-                raise IntegrityError(f"the upload's MD5 differs from the bytes sent: {exc}") from exc
-            raise
-        return WriteResult(acknowledged=len(payload), checked="md5")
-    await rt.run(ep.fs.pipe_file, path, payload)
-    return WriteResult()
+    return await ep.hooks.write_whole(rt, ep, path, data)  # type: ignore[no-any-return]
 
 
-def _abandon(f: Any) -> None:
+def abandon(f: Any) -> None:
     """Throw away an fsspec file opened for writing without committing anything."""
     discard = getattr(f, "discard", None)
     if callable(discard):
@@ -259,36 +223,5 @@ async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterat
         return WriteResult(etag=result.get("e_tag"), version=result.get("version"),
                            method="multipart", part_size=part_size)
 
-    if ep.provider == "file":
-        parent = os.path.dirname(path)
-        if parent:
-            await rt.run(os.makedirs, parent, exist_ok=True)
-        temp = _local_temp(path)
-        fh = await rt.run(open, temp, "wb")
-        try:
-            async for piece in chunks:
-                await rt.run(fh.write, piece)
-            await rt.run(fh.close)
-            await rt.run(os.replace, temp, path)
-        except BaseException:
-            with contextlib.suppress(Exception):
-                fh.close()
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        return WriteResult(method="stream")
-
-    if ep.provider == "memory":
-        parts = [bytes(piece) async for piece in chunks]
-        await rt.run(ep.fs.pipe_file, path, b"".join(parts))
-        return WriteResult(method="stream")
-
-    f = await rt.run(ep.fs.open, path, "wb", block_size=part_size)
-    try:
-        async for piece in chunks:
-            await rt.run(f.write, piece if isinstance(piece, bytes) else bytes(piece))
-    except BaseException:
-        await rt.run(_abandon, f)
-        raise
-    await rt.run(f.close)
-    return WriteResult(method="multipart", part_size=part_size)
+    return await ep.hooks.write_stream(rt, ep, path, chunks,  # type: ignore[no-any-return]
+                                       part_size=part_size)

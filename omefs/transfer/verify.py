@@ -1,6 +1,7 @@
 """Checksums: what each store says about an object, what we computed, and whether they agree.
 
-Each provider exposes a different digest, and only some pairs compare:
+Each provider exposes a different digest (its transfer hooks say how its
+``info()`` maps to a :class:`Fingerprint`), and only some pairs compare:
 
 * S3: the ETag is the MD5 of the object for a single-part upload, and
   ``md5(part md5s)-N`` for a multipart upload of N parts (comparable only
@@ -29,12 +30,20 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omefs.providers.base import Provider
 
 __all__ = [
     "Fingerprint",
     "StreamHasher",
     "fingerprint_from_info",
+    "base_fingerprint",
+    "b64_to_hex",
+    "crc_from_b64",
+    "etag_digest",
+    "info_mtime",
     "compare",
     "multipart_etag",
     "IntegrityError",
@@ -92,7 +101,8 @@ class Fingerprint:
         return "+".join(names)
 
 
-def _b64_to_hex(value: Any, length: int = 16) -> str | None:
+def b64_to_hex(value: Any, length: int = 16) -> str | None:
+    """A digest given as base64 (or hex, or raw bytes) as lower-case hex; None if it is none."""
     if value is None:
         return None
     if isinstance(value, (bytes, bytearray)):
@@ -110,7 +120,8 @@ def _b64_to_hex(value: Any, length: int = 16) -> str | None:
     return raw.hex() if len(raw) == length else None
 
 
-def _crc_from_b64(value: Any) -> int | None:
+def crc_from_b64(value: Any) -> int | None:
+    """A big-endian base64 CRC32C (as GCS reports it) as an unsigned int, or None."""
     if not value:
         return None
     try:
@@ -122,7 +133,8 @@ def _crc_from_b64(value: Any) -> int | None:
     return int(struct.unpack(">I", raw)[0])
 
 
-def _mtime(info: dict[str, Any]) -> float | None:
+def info_mtime(info: dict[str, Any]) -> float | None:
+    """The modification time of an ``info()`` entry, whatever the key it is under."""
     for key in ("mtime", "LastModified", "last_modified", "updated", "timeModified",
                 "time_modified", "created", "time_created"):
         value = info.get(key)
@@ -140,13 +152,9 @@ def _mtime(info: dict[str, Any]) -> float | None:
     return None
 
 
-def _s3_etag(info: dict[str, Any]) -> tuple[str | None, str | None]:
-    """(md5, multipart etag) from an S3 ETag, unless SSE makes it something else."""
-    etag = info.get("ETag") or info.get("etag") or info.get("e_tag")
+def etag_digest(etag: Any) -> tuple[str | None, str | None]:
+    """(md5, multipart etag) of an ETag that is ``hex`` or ``hex-N``; (None, None) otherwise."""
     if not etag:
-        return None, None
-    sse = str(info.get("ServerSideEncryption") or "").lower()
-    if "kms" in sse or info.get("SSECustomerAlgorithm"):
         return None, None
     text = str(etag).strip().strip('"').lower()
     if _HEX_MD5.match(text):
@@ -156,45 +164,33 @@ def _s3_etag(info: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def fingerprint_from_info(info: dict[str, Any] | None, provider: str) -> Fingerprint:
-    """A :class:`Fingerprint` from an fsspec ``info()``/``find(detail=True)`` entry.
-
-    ``provider`` is the storage provider of the filesystem that produced
-    ``info`` (``s3``, ``gcs``, ``azure``, ``oci``, ``github``, ``file``,
-    ``memory`` …); unknown providers contribute their size and mtime only,
-    plus an MD5 when the entry has an unambiguous ``md5``/``content_md5`` key.
-    """
+def base_fingerprint(info: dict[str, Any] | None) -> Fingerprint:
+    """The size and mtime of an ``info()`` entry: what every store reports."""
     if not info:
         return Fingerprint()
     size = info.get("size", info.get("Size"))
-    fp = Fingerprint(size=int(size) if size is not None else None, mtime=_mtime(info))
-    if provider == "s3":
-        md5, multi = _s3_etag(info)
-        return fp.with_(md5=md5, multipart_etag=multi)
-    if provider == "gcs":
-        return fp.with_(md5=_b64_to_hex(info.get("md5Hash")), crc32c=_crc_from_b64(info.get("crc32c")))
-    if provider == "azure":
-        settings = info.get("content_settings") or {}
-        md5 = settings.get("content_md5") if isinstance(settings, dict) else getattr(settings, "content_md5", None)
-        return fp.with_(md5=_b64_to_hex(md5))
-    if provider == "oci":
-        # ocifs/omefs: "md5" is Content-MD5 (single part) or opc-multipart-md5 ("b64-N");
-        # OME records the whole object's MD5 as opc-meta-md5 on multipart uploads.
-        raw = info.get("md5") or info.get("opc-multipart-md5") or info.get("content-md5")
-        whole = (info.get("metadata") or {}).get("md5") if isinstance(info.get("metadata"), dict) else None
-        md5 = multi = None
-        if raw and "-" in str(raw):
-            head, _, n = str(raw).rpartition("-")
-            hexed = _b64_to_hex(head)
-            if hexed and n.isdigit():
-                multi = f"{hexed}-{n}"
-        elif raw:
-            md5 = _b64_to_hex(raw)
-        return fp.with_(md5=md5 or _b64_to_hex(whole), multipart_etag=multi)
-    for key in ("md5", "content_md5", "Content-MD5", "content-md5"):
-        if info.get(key):
-            return fp.with_(md5=_b64_to_hex(info[key]))
-    return fp
+    return Fingerprint(size=int(size) if size is not None else None, mtime=info_mtime(info))
+
+
+def fingerprint_from_info(info: dict[str, Any] | None, provider: Provider | str) -> Fingerprint:
+    """A :class:`Fingerprint` from an fsspec ``info()``/``find(detail=True)`` entry.
+
+    ``provider`` is the provider of the filesystem that produced ``info``
+    (its object, or any of its names); the provider's transfer hooks say
+    which of the entry's fields are digests. An unknown name contributes
+    size and mtime, plus an unambiguous ``md5`` key.
+    """
+    if isinstance(provider, str):
+        from omefs.providers.registry import find_provider
+
+        found = find_provider(provider)
+        if found is None:
+            from omefs.providers.base import Provider as _Plain
+            from omefs.providers.hooks import TransferHooks
+
+            return TransferHooks(_Plain()).fingerprint(info)
+        provider = found
+    return provider.transfer().fingerprint(info)  # type: ignore[no-any-return]
 
 
 def multipart_etag(part_md5s: list[bytes]) -> str:

@@ -3,7 +3,7 @@
 An ``assume_role`` auth config (STS on the moto server) resolves to
 botocore refreshable credentials; the copy engine's obstore store must
 sign with them through a
-:class:`~omefs.transfer.obstore_stores.BotocoreCredentialProvider` (so
+:class:`~omefs.providers.aws.store.BotocoreCredentialProvider` (so
 botocore, not obstore, refreshes them). With moto enforcing signatures, a
 wrong secret is refused with a typed error before anything moves.
 """
@@ -14,8 +14,8 @@ import pytest
 
 import omefs
 from omefs.errors import AuthError, PermissionDeniedError
+from omefs.providers.aws.store import BotocoreCredentialProvider
 from omefs.transfer.endpoints import Endpoint
-from omefs.transfer.obstore_stores import BotocoreCredentialProvider
 from tests.transfer.conftest import MiB, blob
 
 
@@ -73,7 +73,7 @@ def test_google_credentials_provider_hands_obstore_an_utc_expiry():
 
     from google.oauth2.credentials import Credentials
 
-    from omefs.transfer.obstore_stores import GoogleCredentialProvider
+    from omefs.providers.gcp.store import GoogleCredentialProvider
 
     expiry = datetime.utcnow() + timedelta(hours=1)  # google-auth keeps naive UTC
     creds = Credentials(token="ya29.token", expiry=expiry)

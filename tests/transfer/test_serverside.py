@@ -85,9 +85,9 @@ def test_s3_copy_within_and_across_buckets(side):
 
 def test_s3_objects_over_the_copy_limit_use_upload_part_copy(side, monkeypatch):
     """Above 5 GiB S3 needs UploadPartCopy; the limit is lowered so a 12 MiB object takes that path."""
-    from omefs.transfer import serverside
+    from omefs.providers.aws import transfer as s3_transfer
 
-    monkeypatch.setattr(serverside, "S3_COPY_LIMIT", 5 * MiB)
+    monkeypatch.setattr(s3_transfer, "COPY_LIMIT", 5 * MiB)
     a, b = side("s3"), side("s3")
     a.put("huge.bin", blob(12 * MiB + 1, 3))
     report = omefs.copy(a.uri("huge.bin"), b.uri("huge.bin"), src_options=a.options,

@@ -15,12 +15,14 @@ from fsspec.callbacks import Callback
 
 import omefs
 from omefs.errors import ConfigError, InvalidURIError, NotFoundError, TransferError
+from omefs.retry import retry_after
+from omefs.sizes import parse_size
 from omefs.transfer import TransferItem, TransferReport
 from omefs.transfer.bulk import join_with_tail_overlap, local_path_for
 from omefs.transfer.endpoints import obstore_key_ok
-from omefs.transfer.options import TransferOptions, parse_size
+from omefs.transfer.options import TransferOptions
 from omefs.transfer.plan import excluded
-from omefs.transfer.retry import backoff_delay, is_retryable, retry_after
+from omefs.transfer.retry import BACKOFF, is_retryable
 from omefs.transfer.verify import (
     Fingerprint,
     IntegrityError,
@@ -35,7 +37,8 @@ from tests.transfer.conftest import MiB, blob
 
 
 @pytest.mark.parametrize(("text", "size"), [
-    (1234, 1234), ("8MiB", 8 * MiB), ("8M", 8_000_000), ("1.5GiB", int(1.5 * 1024**3)),
+    (1234, 1234), ("8MiB", 8 * MiB), ("8M", 8 * MiB), ("8MB", 8_000_000),
+    ("1.5GiB", int(1.5 * 1024**3)),
     ("64 KiB", 65536), ("50MB/s", 50_000_000), ("10", 10),
 ])
 def test_parse_size(text, size):
@@ -143,9 +146,9 @@ def test_retryable_classification():
 def test_retry_after_from_errors():
     assert retry_after(_client_error("SlowDown", 503, {"retry-after": "7"})) == 7.0
     assert retry_after(_client_error("SlowDown", 503)) is None
-    delay = backoff_delay(1, _client_error("SlowDown", 503, {"retry-after": "3"}))
+    delay = BACKOFF.delay(1, _client_error("SlowDown", 503, {"retry-after": "3"}))
     assert delay >= 3.0
-    assert all(0 <= backoff_delay(n) <= 30 for n in range(1, 12))
+    assert all(0 <= BACKOFF.delay(n) <= 30 for n in range(1, 12))
 
 
 # -- layout, exclude, keys ----------------------------------------------------------

@@ -29,6 +29,7 @@ class GCSProvider(Provider):
         max_parts=10_000, part_alignment=256 * 1024, server_side_copy=True,
         conditional_writes=True,
     )
+    transfer_hooks = "omefs.providers.gcp.transfer:GCSTransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.gcp.fs:GCSFileSystem"}
     foreign_modules = ("gcsfs",)
     auth_module = "omefs.providers.gcp.auth"

@@ -32,6 +32,7 @@ class GitHubProvider(Provider):
     schemes = ("github",)
     extra = "github"
     capabilities = Capabilities(digests=(), max_part_size=2 * 1024**3 - 1, max_parts=1)
+    transfer_hooks = "omefs.providers.github.transfer:GitHubTransferHooks"
     filesystems: ClassVar[dict[str, str]] = {
         "*": "omefs.providers.github.fs:GitHubReleasesFileSystem"}
     auth_module = "omefs.providers.github.auth"

@@ -35,6 +35,7 @@ class OCIProvider(Provider):
         digests=("md5",), min_part_size=MIN_PART_SIZE, max_part_size=MAX_PART_SIZE,
         max_parts=MAX_PARTS, server_side_copy=True,
     )
+    transfer_hooks = "omefs.providers.oci.transfer:OCITransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.oci.fs:OCIFileSystem"}
     foreign_modules = ("ocifs",)
     auth_module = "omefs.providers.oci.auth"

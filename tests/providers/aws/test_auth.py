@@ -379,7 +379,8 @@ def test_process_runs_a_real_helper(moto_iam: MotoIAM, tmp_path: Path):
     assert creds.expiry_time is not None
     s3fs_for(auth).pipe(f"{bucket}/proc", b"proc")
     assert moto_iam.s3.get_object(Bucket=bucket, Key="proc")["Body"].read() == b"proc"
-    assert (tmp_path / "calls").read_text() == "xx"  # once per resolve; s3fs shares the source
+    # Once per process: the filesystem reuses the credentials resolved above.
+    assert (tmp_path / "calls").read_text() == "x"
 
 
 def test_process_failure_is_auth_error_with_its_stderr(tmp_path: Path):

@@ -110,14 +110,15 @@ def test_github_app_exchanges_a_verified_jwt_for_an_installation_token(gh, gh_ap
     session = creds.http_client()
     assert session.get(f"{gh.endpoint}/repos/{OWNER}/private").status_code == 200
 
-    fs = make_fs(gh, auth=config)  # its own credentials: one more token, used throughout
+    fs = make_fs(gh, auth=config)  # the same credentials (resolved once per process): no new token
     assert fs.auth_type == "github_app"
     assert fs.cat(f"{OWNER}/private/v1/w.bin") == b"weights"
     fs.pipe(f"{OWNER}/private/v1/new.bin", b"by the app")
     assert gh.asset_bytes(OWNER, "private", "v1", "new.bin") == b"by the app"
-    assert len(gh.issued) == 2
+    assert fs.auth_credentials is creds
+    assert [t for t, _ in gh.issued] == [token]
     assert {r.auth for r in gh.requests(contains="/repos/")} == {"token"}
-    assert [r.auth for r in gh.requests(contains="/access_tokens")] == ["bearer", "bearer"]
+    assert [r.auth for r in gh.requests(contains="/access_tokens")] == ["bearer"]
 
 
 def test_installation_tokens_never_reach_logs(gh, gh_app, caplog):
