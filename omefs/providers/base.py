@@ -207,6 +207,13 @@ class Provider:
         if self.auth_module:
             importlib.import_module(self.auth_module)
 
+    def credentials(self, config: Any) -> Any:
+        """``config`` (an :class:`~omefs.config.AuthConfig` or a mapping) resolved into this
+        process's one :class:`~omefs.auth.Credentials` for it (see :mod:`omefs.auth.resolve`)."""
+        from omefs.auth import resolve
+
+        return resolve(config)
+
     # -- hooks of the engine and the facade -----------------------------------
     def transfer(self) -> Any:
         """The copy engine's hooks (created once, on first use)."""
