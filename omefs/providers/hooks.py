@@ -40,7 +40,7 @@ __all__ = ["TransferHooks", "LocalFileHooks", "MemoryHooks", "etag_layout_part",
 
 #: Keys of an ``info()`` entry that hold an unambiguous whole-object MD5.
 _MD5_KEYS = ("md5", "content_md5", "Content-MD5", "content-md5")
-#: Keys of an ``info()`` entry that may hold an endpoint URL.
+#: Attributes of a filesystem that may hold its endpoint URL.
 _ENDPOINT_ATTRS = ("endpoint_url", "_omefs_account_url")
 
 

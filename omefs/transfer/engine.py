@@ -57,7 +57,7 @@ from omefs.transfer.slots import WeightedSemaphore
 from omefs.transfer.streams import Runtime, iter_chunks, read_whole, write_stream, write_whole
 from omefs.transfer.verify import IntegrityError
 
-__all__ = ["Engine", "WeightedSemaphore"]
+__all__ = ["Engine"]
 
 log = logging.getLogger("omefs.transfer")
 
