@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from omefs.cli.options import UsageError, is_remote, load_auth, parse_option_pairs, side_settings
 from omefs.cli.argtypes import size as size_arg
+from omefs.cli.options import UsageError, is_remote, load_auth, parse_option_pairs, side_settings
 from omefs.cli.output import format_duration, format_time, jsonable
 from omefs.errors import ConfigError
 from omefs.sizes import format_size, parse_size
