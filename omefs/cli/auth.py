@@ -25,6 +25,9 @@ from typing import Any
 
 from omefs.redact import redact_text
 
+#: fsspec's ``type`` of an object (as opposed to ``directory``).
+_OBJECT_TYPE = "file"
+
 __all__ = ["add_parser", "run", "check"]
 
 EXIT_OK = 0
@@ -240,7 +243,7 @@ def _call_store(url: str, config: Any, explicit: bool, options: dict[str, Any]) 
         else:
             kind = info.get("type", "object")
             result.update(ok=True, result=f"{kind} exists" + (
-                f", {info['size']} bytes" if kind == "file" and info.get("size") is not None else ""))
+                f", {info['size']} bytes" if kind == _OBJECT_TYPE and info.get("size") is not None else ""))
     except Exception as exc:
         from omefs.errors import AuthError, PermissionDeniedError
 
