@@ -33,12 +33,13 @@ from typing import IO, Any
 from omefs.errors import ConfigError, InvalidURIError
 from omefs.providers import all_providers, find_provider, get_provider, provider_for_scheme
 from omefs.providers.base import Provider
-from omefs.providers.facade import Part
+from omefs.providers.facade import FacadeHooks, Part
 
 __all__ = ["storage", "Storage", "ObjectInfo", "CompletedPart"]
 
 #: fsspec's ``type`` of an object (as opposed to ``directory``).
 _OBJECT_TYPE = "file"
+
 
 @dataclass(frozen=True)
 class ObjectInfo:
@@ -118,9 +119,10 @@ class Storage:
         return f"<Storage {self.provider}>"
 
     # -- plumbing -------------------------------------------------------------
-    def _hooks(self) -> Any:
+    def _hooks(self) -> FacadeHooks:
         """The provider's facade hooks (:class:`omefs.providers.facade.FacadeHooks`)."""
-        return get_provider(self.provider).facade()
+        hooks: FacadeHooks = get_provider(self.provider).facade()
+        return hooks
 
     def _fs(self, uri: Any) -> tuple[Any, str, str]:
         text = _uri_text(uri)
