@@ -7,7 +7,8 @@ The public surface is small:
 * :class:`AuthConfig` and :func:`resolve` — one auth config, each SDK's credentials;
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
 * :func:`storage` — a facade for code written against OME's Go interface;
-* :mod:`omefs.errors` — every error omefs raises.
+* :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
+* :mod:`omefs.errors` — every error omefs raises (its classes are exported here too).
 
 Heavy parts (SDKs, the transfer engine) load on first use.
 """
@@ -19,34 +20,68 @@ from typing import Any
 from omefs import errors
 from omefs.api import filesystem, open, url_to_fs
 from omefs.config import AuthConfig
+from omefs.errors import (
+    AuthError,
+    ChecksumMismatchError,
+    ConfigError,
+    InvalidURIError,
+    NotFoundError,
+    OmefsError,
+    PermissionDeniedError,
+    TransferError,
+)
 from omefs.redact import install_log_filter
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "AuthConfig",
-    "ObjectURI",
-    "copy",
-    "errors",
+    # fsspec with auth=
     "filesystem",
     "open",
-    "parse_uri",
-    "resolve",
-    "storage",
-    "sync",
     "url_to_fs",
+    # URIs
+    "ObjectURI",
+    "parse_uri",
+    # auth
+    "AuthConfig",
+    "Credentials",
+    "resolve",
+    # transfers
+    "TransferItem",
+    "TransferReport",
+    "copy",
+    "sync",
+    # the OME facade
+    "Storage",
+    "storage",
+    # errors
+    "errors",
+    "AuthError",
+    "ChecksumMismatchError",
+    "ConfigError",
+    "InvalidURIError",
+    "NotFoundError",
+    "OmefsError",
+    "PermissionDeniedError",
+    "TransferError",
     "__version__",
 ]
 
 install_log_filter("omefs")
 
+#: Names loaded on first use: ``module, attribute``. Keeps ``import omefs`` free of
+#: the SDKs and of the transfer engine.
 _LAZY = {
     "parse_uri": ("omefs.uri", "parse_uri"),
     "ObjectURI": ("omefs.uri", "ObjectURI"),
+    "Credentials": ("omefs.auth", "Credentials"),
     "resolve": ("omefs.auth", "resolve"),
     "copy": ("omefs.transfer", "copy"),
     "sync": ("omefs.transfer", "sync"),
+    "TransferItem": ("omefs.transfer.report", "TransferItem"),
+    "TransferReport": ("omefs.transfer.report", "TransferReport"),
     "storage": ("omefs.storage", "storage"),
+    "Storage": ("omefs.storage", "Storage"),
 }
 
 
@@ -59,3 +94,7 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'omefs' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

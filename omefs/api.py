@@ -11,6 +11,7 @@ from typing import Any
 
 import fsspec
 from fsspec.core import OpenFile
+from fsspec.registry import known_implementations
 
 from omefs.config import AuthConfig
 
@@ -34,6 +35,7 @@ def filesystem(
     if "://" in protocol_or_uri:
         fs, _ = url_to_fs(protocol_or_uri, auth=auth, **storage_options)
         return fs
+    _make_known(f"{protocol_or_uri}://")
     return fsspec.filesystem(protocol_or_uri, **_with_auth(storage_options, auth))
 
 
@@ -41,7 +43,28 @@ def url_to_fs(
     uri: str, auth: AuthConfig | dict[str, Any] | str | None = None, **kwargs: Any
 ) -> tuple[fsspec.AbstractFileSystem, str]:
     """``(filesystem, path)`` for ``uri``, as :func:`fsspec.core.url_to_fs` with ``auth=``."""
+    _make_known(uri)
     return fsspec.core.url_to_fs(uri, **_with_auth(kwargs, auth))
+
+
+def _make_known(uri: str) -> None:
+    """Tell fsspec about a registered provider's filesystem that fsspec does not know yet.
+
+    omefs's own providers are known to fsspec through entry points; a
+    provider registered at run time (:func:`omefs.providers.register_provider`)
+    that names its filesystem classes is made known here, on first use.
+    """
+    scheme, sep, _ = uri.partition("://")
+    if not sep or not scheme:
+        return
+    scheme = scheme.lower()
+    if scheme in fsspec.registry or scheme in known_implementations:
+        return
+    from omefs.providers import provider_for_scheme
+
+    prov = provider_for_scheme(scheme)
+    if prov is not None and prov.filesystems:
+        fsspec.register_implementation(scheme, prov.filesystem_class(scheme))
 
 
 def open(  # noqa: A001 - mirrors fsspec.open
@@ -51,4 +74,5 @@ def open(  # noqa: A001 - mirrors fsspec.open
     **kwargs: Any,
 ) -> OpenFile:
     """An :class:`fsspec.core.OpenFile` for ``uri`` (use it in a ``with`` block)."""
+    _make_known(uri)
     return fsspec.open(uri, mode=mode, **_with_auth(kwargs, auth))

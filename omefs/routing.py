@@ -23,8 +23,9 @@ How a URL is matched:
 * a prefix that names only a bucket (``s3://bucket`` or ``s3://bucket/``)
   matches that bucket and everything in it, never ``s3://bucket2/…``; a
   longer prefix (``s3://bucket/logs-``) matches literally;
-* schemes that name the same store are one: ``s3a://`` is ``s3://``,
-  ``gcs://`` is ``gs://``, ``abfs://``/``abfss://`` are ``az://``.
+* schemes of one provider are one: ``s3a://`` is ``s3://``, ``gcs://`` is
+  ``gs://``, ``azure://``/``abfs://``/``abfss://`` are ``az://`` (each
+  provider names its routing scheme; the registry knows every scheme).
 
 A profile's ``settings.endpoint_url`` (for Azure a connection string or
 ``account_url``) reaches the filesystem with its credentials, so a route
@@ -49,7 +50,7 @@ from typing import Any
 
 from omefs.config import MAX_FALLBACK_DEPTH, AuthConfig
 from omefs.errors import ConfigError
-from omefs.providers import auth_provider
+from omefs.providers import auth_provider, provider_for_scheme
 
 __all__ = [
     "DEFAULT_PATH",
@@ -64,22 +65,27 @@ __all__ = [
 
 DEFAULT_PATH = "~/.config/omefs/config.yaml"
 
-# Schemes that reach the same store, to their one spelling for matching.
-_SCHEME_ALIASES = {"s3a": "s3", "gcs": "gs", "abfs": "az", "abfss": "az"}
-
-
 def config_path() -> Path:
     """The routing config file in force (``OMEFS_CONFIG`` or the default)."""
     return Path(os.path.expanduser(os.environ.get("OMEFS_CONFIG") or DEFAULT_PATH))
 
 
 def normalize_url(url: str) -> str:
-    """``url`` with its scheme lower-cased and aliases folded (``s3a://`` → ``s3://``)."""
+    """``url`` with its scheme lower-cased and folded to its provider's one routing scheme.
+
+    Every scheme of one provider routes alike (``s3a://`` is ``s3://``); the
+    routing scheme is the provider's answer
+    (:meth:`~omefs.providers.facade.FacadeHooks.route_scheme`). A scheme no
+    provider claims is kept as written.
+    """
     scheme, sep, rest = str(url).partition("://")
     if not sep:
         return str(url)
     scheme = scheme.lower()
-    return f"{_SCHEME_ALIASES.get(scheme, scheme)}://{rest}"
+    prov = provider_for_scheme(scheme)
+    if prov is not None:
+        scheme = prov.facade().route_scheme()
+    return f"{scheme}://{rest}"
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,13 @@ onto OME's: ``download``, ``upload``, ``get``, ``put``, ``delete``,
 ``bulk_download`` / ``bulk_upload`` with a progress callback and
 per-object results.
 
-It is thin on purpose: object operations are the omefs filesystems'
-(fsspec) methods, and transfers are :mod:`omefs.transfer`'s engine. Only
-the multipart calls reach below fsspec, to each provider's own API:
-S3 multipart uploads, Azure staged blocks, GCS parts composed on
-completion, OCI multipart uploads. GitHub has no multipart API.
+It is thin on purpose, and names no provider: object operations are the
+omefs filesystems' (fsspec) methods, transfers are :mod:`omefs.transfer`'s
+engine, and the provider of a URI comes from the provider registry. Only
+the multipart calls reach below fsspec, through each provider's facade
+hooks (:meth:`omefs.providers.base.Provider.facade`); a provider without a
+multipart API refuses them with :class:`~omefs.errors.ConfigError`. Any
+registered provider works, omefs's own or a third party's.
 """
 
 from __future__ import annotations
@@ -24,18 +26,19 @@ import hashlib
 import os
 import sys
 import types
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from omefs.errors import ConfigError, InvalidURIError, OmefsError
-from omefs.providers import all_providers, storage_provider
+from omefs.errors import ConfigError, InvalidURIError
+from omefs.providers import all_providers, find_provider, get_provider, provider_for_scheme
+from omefs.providers.base import Provider
+from omefs.providers.facade import FacadeHooks, Part
 
 __all__ = ["storage", "Storage", "ObjectInfo", "CompletedPart"]
 
-_SCHEMES = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure",
-            "abfss": "azure", "azure": "azure", "oci": "oci", "github": "github"}
+#: fsspec's ``type`` of an object (as opposed to ``directory``).
+_OBJECT_TYPE = "file"
 
 
 @dataclass(frozen=True)
@@ -77,21 +80,29 @@ def _uri_text(uri: Any) -> str:
                           operation="storage")
 
 
-def _provider_of_uri(text: str) -> str | None:
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    if scheme in ("http", "https") and "objectstorage" in text:
-        return "oci"
-    return _SCHEMES.get(scheme)
+def _provider_of_uri(text: str) -> Provider | None:
+    """The provider of a URI: by its grammar (:func:`omefs.uri.parse_uri`), else by its scheme.
+
+    A URI of a provider with a grammar that the grammar rejects raises
+    :class:`~omefs.errors.InvalidURIError` naming the accepted forms.
+    """
+    from omefs.uri import parse_uri
+
+    scheme = text.split("://", 1)[0] if "://" in text else ""
+    by_scheme = provider_for_scheme(scheme) if scheme else None
+    if by_scheme is None or not by_scheme.parses_uris:
+        return by_scheme
+    return get_provider(parse_uri(text).provider)
 
 
 def storage(uri_or_provider: Any, auth: Any = None, **storage_options: Any) -> Storage:
     """A :class:`Storage` for a provider (``"s3"``, ``"aws"``…) or for the provider of a URI."""
     text = _uri_text(uri_or_provider)
-    provider = _provider_of_uri(text) if "://" in text else storage_provider(text)
+    provider = _provider_of_uri(text) if "://" in text else find_provider(text)
     if provider is None:
         raise ConfigError(f"unknown storage provider or URI {text!r}; providers: "
                           f"{', '.join(p.name for p in all_providers() if p.parses_uris)}", operation="storage")
-    return Storage(provider, auth=auth, storage_options=storage_options)
+    return Storage(provider.name, auth=auth, storage_options=storage_options)
 
 
 class Storage:
@@ -108,10 +119,15 @@ class Storage:
         return f"<Storage {self.provider}>"
 
     # -- plumbing -------------------------------------------------------------
+    def _hooks(self) -> FacadeHooks:
+        """The provider's facade hooks (:class:`omefs.providers.facade.FacadeHooks`)."""
+        hooks: FacadeHooks = get_provider(self.provider).facade()
+        return hooks
+
     def _fs(self, uri: Any) -> tuple[Any, str, str]:
         text = _uri_text(uri)
-        found = _provider_of_uri(text)
-        if found != self.provider:
+        found = _provider_of_uri(text) if "://" in text else None
+        if found is None or found.name != self.provider:
             raise InvalidURIError(f"{text!r} is not a {self.provider} URI", operation="storage",
                                   uri=text, provider=self.provider)
         from omefs.api import url_to_fs
@@ -123,7 +139,7 @@ class Storage:
         from omefs.transfer.verify import fingerprint_from_info
 
         info = fs.info(path)
-        if info.get("type") != "file":
+        if info.get("type") != _OBJECT_TYPE:
             raise IsADirectoryError(f"{uri} is a folder")
         fp = fingerprint_from_info(info, self.provider)
         etag = info.get("ETag") or info.get("etag") or info.get("e_tag")
@@ -195,10 +211,10 @@ class Storage:
         if recursive:
             entries = fs.find(root, detail=True, withdirs=False)
         else:
-            entries = {e["name"]: e for e in fs.ls(root, detail=True) if e.get("type") == "file"}
+            entries = {e["name"]: e for e in fs.ls(root, detail=True) if e.get("type") == _OBJECT_TYPE}
         out = []
         for name, info in sorted(entries.items()):
-            if info.get("type", "file") != "file":
+            if info.get("type", _OBJECT_TYPE) != _OBJECT_TYPE:
                 continue
             rel = name[len(root) + 1:] if name.startswith(root + "/") else name
             fp = fingerprint_from_info(info, self.provider)
@@ -263,25 +279,13 @@ class Storage:
                            **options)
 
     # -- multipart --------------------------------------------------------------------
+    # Each call goes to the provider's facade hooks; a provider without a
+    # multipart API raises ConfigError pointing at put/upload.
     def initiate_multipart_upload(self, uri: Any, content_type: str | None = None) -> str:
         """Start a multipart upload; returns its upload id."""
-        fs, path, text = self._fs(uri)
-        if self.provider == "s3":
-            bucket, key, _ = fs.split_path(path)
-            extra = {"ContentType": content_type} if content_type else {}
-            return str(fs.call_s3("create_multipart_upload", Bucket=bucket, Key=key, **extra)["UploadId"])
-        if self.provider == "oci":
-            from oci.object_storage.models import CreateMultipartUploadDetails
-
-            bucket, namespace, key = fs.split_path(path)
-            details = CreateMultipartUploadDetails(object=key, content_type=content_type)
-            return str(fs.oci_client.create_multipart_upload(namespace, bucket, details).data.upload_id)
-        if self.provider in ("azure", "gcs"):
-            upload_id = uuid.uuid4().hex
-            self._uploads[upload_id] = {"uri": text, "content_type": content_type}
-            return upload_id
-        raise OmefsError(f"{self.provider} has no multipart upload API", operation="multipart",
-                         uri=text, provider=self.provider)
+        fs, path, _ = self._fs(uri)
+        return str(self._hooks().initiate_multipart_upload(
+            fs, path, content_type=content_type, uploads=self._uploads))
 
     def upload_part(self, uri: Any, upload_id: str, part_number: int, data: bytes | IO[bytes],
                     size: int | None = None) -> str:
@@ -293,25 +297,8 @@ class Storage:
             raise ConfigError(f"part_number must be 1..10000, got {part_number}", operation="multipart",
                               uri=text, provider=self.provider)
         md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
-        if self.provider == "s3":
-            bucket, key, _ = fs.split_path(path)
-            out = fs.call_s3("upload_part", Bucket=bucket, Key=key, UploadId=upload_id,
-                             PartNumber=int(part_number), Body=body, ContentMD5=md5)
-            return str(out["ETag"]).strip('"')
-        if self.provider == "oci":
-            bucket, namespace, key = fs.split_path(path)
-            out = fs.oci_client.upload_part(namespace, bucket, key, upload_id, int(part_number), body,
-                                            content_md5=md5)
-            return str(out.headers.get("etag")).strip('"')
-        if self.provider == "azure":
-            block_id = _block_id(upload_id, int(part_number))
-            _azure_call(fs, path, "stage_block", block_id=block_id, data=body, length=len(body))
-            return block_id
-        if self.provider == "gcs":
-            fs.pipe_file(_gcs_part(path, upload_id, int(part_number)), body)
-            return md5
-        raise OmefsError(f"{self.provider} has no multipart upload API", operation="multipart",
-                         uri=text, provider=self.provider)
+        return str(self._hooks().upload_part(fs, path, upload_id, int(part_number), body, md5=md5,
+                                             uploads=self._uploads))
 
     def complete_multipart_upload(self, uri: Any, upload_id: str,
                                   parts: Sequence[CompletedPart | tuple[int, str]]) -> None:
@@ -321,63 +308,15 @@ class Storage:
         if not ordered:
             raise ConfigError("complete_multipart_upload needs at least one part",
                               operation="multipart", uri=text, provider=self.provider)
-        if self.provider == "s3":
-            bucket, key, _ = fs.split_path(path)
-            fs.call_s3("complete_multipart_upload", Bucket=bucket, Key=key, UploadId=upload_id,
-                       MultipartUpload={"Parts": [{"PartNumber": p.part_number, "ETag": f'"{p.etag}"'}
-                                                  for p in ordered]})
-        elif self.provider == "oci":
-            from oci.object_storage.models import (
-                CommitMultipartUploadDetails,
-                CommitMultipartUploadPartDetails,
-            )
-
-            bucket, namespace, key = fs.split_path(path)
-            details = CommitMultipartUploadDetails(parts_to_commit=[
-                CommitMultipartUploadPartDetails(part_num=p.part_number, etag=p.etag) for p in ordered])
-            fs.oci_client.commit_multipart_upload(namespace, bucket, key, upload_id, details)
-        elif self.provider == "azure":
-            from azure.storage.blob import BlobBlock, ContentSettings
-
-            state = self._uploads.pop(upload_id, {})
-            settings = ContentSettings(content_type=state.get("content_type")) \
-                if state.get("content_type") else None
-            _azure_call(fs, path, "commit_block_list", [BlobBlock(block_id=p.etag) for p in ordered],
-                        content_settings=settings)
-        elif self.provider == "gcs":
-            self._uploads.pop(upload_id, None)
-            sources = [_gcs_part(path, upload_id, p.part_number) for p in ordered]
-            _gcs_compose(fs, path, sources)
-            fs.rm(sources)
-        else:
-            raise OmefsError(f"{self.provider} has no multipart upload API", operation="multipart",
-                             uri=text, provider=self.provider)
+        self._hooks().complete_multipart_upload(
+            fs, path, upload_id, [Part(p.part_number, p.etag) for p in ordered],
+            uploads=self._uploads)
         fs.invalidate_cache(path)
 
     def abort_multipart_upload(self, uri: Any, upload_id: str) -> None:
         """Throw the parts away; nothing becomes visible."""
-        fs, path, text = self._fs(uri)
-        if self.provider == "s3":
-            bucket, key, _ = fs.split_path(path)
-            fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=key, UploadId=upload_id)
-        elif self.provider == "oci":
-            bucket, namespace, key = fs.split_path(path)
-            fs.oci_client.abort_multipart_upload(namespace, bucket, key, upload_id)
-        elif self.provider == "azure":
-            # Uncommitted blocks are never visible and the service drops them after a week.
-            self._uploads.pop(upload_id, None)
-        elif self.provider == "gcs":
-            self._uploads.pop(upload_id, None)
-            prefix = _gcs_part(path, upload_id, 1).rsplit("/", 1)[0]
-            try:
-                leftovers = fs.find(prefix)
-            except FileNotFoundError:
-                leftovers = []
-            if leftovers:
-                fs.rm(leftovers)
-        else:
-            raise OmefsError(f"{self.provider} has no multipart upload API", operation="multipart",
-                             uri=text, provider=self.provider)
+        fs, path, _ = self._fs(uri)
+        self._hooks().abort_multipart_upload(fs, path, upload_id, uploads=self._uploads)
 
 
 def _part(p: CompletedPart | tuple[int, str]) -> CompletedPart:
@@ -385,48 +324,6 @@ def _part(p: CompletedPart | tuple[int, str]) -> CompletedPart:
         return p
     number, etag = p
     return CompletedPart(int(number), str(etag))
-
-
-def _block_id(upload_id: str, part_number: int) -> str:
-    # Block ids of one blob must all have the same length.
-    return base64.b64encode(f"{upload_id}-{part_number:05d}".encode()).decode()
-
-
-def _azure_call(fs: Any, path: str, method: str, *args: Any, **kwargs: Any) -> Any:
-    from fsspec.asyn import sync
-
-    container, _, blob = path.partition("/")
-
-    async def call() -> Any:
-        client = fs.service_client.get_blob_client(container, blob)
-        return await getattr(client, method)(*args, **kwargs)
-
-    return sync(fs.loop, call)
-
-
-def _gcs_part(path: str, upload_id: str, part_number: int) -> str:
-    bucket, _, key = path.partition("/")
-    return f"{bucket}/.omefs-multipart/{upload_id}/{part_number:05d}"
-
-
-def _gcs_compose(fs: Any, path: str, sources: list[str]) -> None:
-    """Compose ``sources`` into ``path``; more than 32 parts compose in rounds (GCS's limit)."""
-    rounds = 0
-    temps: list[str] = []
-    try:
-        while len(sources) > 32:
-            rounds += 1
-            merged = []
-            for i in range(0, len(sources), 32):
-                target = f"{sources[0].rsplit('/', 1)[0]}/round{rounds}-{i // 32:05d}"
-                fs.merge(target, sources[i:i + 32])
-                merged.append(target)
-                temps.append(target)
-            sources = merged
-        fs.merge(path, sources)
-    finally:
-        if temps:
-            fs.rm(temps)
 
 
 class _CallableModule(types.ModuleType):

@@ -210,3 +210,20 @@ def test_routed_azure_account_url_endpoint(azure_env, tmp_path, monkeypatch):
         f.write(b"through the route's endpoint")
     with fsspec.open("azure://keyed/a/b.txt") as f:
         assert f.read() == b"through the route's endpoint"
+
+
+def test_every_scheme_of_a_provider_routes_alike(tmp_path, monkeypatch):
+    from omefs.providers import all_providers
+
+    write_config(tmp_path, monkeypatch, """
+profiles:
+  blob: {provider: azure, auth_type: anonymous}
+routes:
+  "azure://shared/": blob
+""")
+    for scheme in ("azure", "az", "abfs", "abfss", "AZ"):
+        assert match(f"{scheme}://shared/k").profile == "blob", scheme
+    for prov in all_providers():
+        folded = {normalize_url(f"{s}://b/k") for s in prov.schemes}
+        assert len(folded) == 1, (prov.name, folded)
+    assert normalize_url("unknown://b/k") == "unknown://b/k"

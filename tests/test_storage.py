@@ -123,3 +123,37 @@ def test_oci_objects_and_multipart(request):
     st.upload_part(f"{base}/gone.bin", aborted, 1, b"z" * 100)
     st.abort_multipart_upload(f"{base}/gone.bin", aborted)
     assert not st.exists(f"{base}/gone.bin")
+
+
+def test_each_provider_answers_through_its_facade_hooks():
+    from omefs.providers import all_providers, get_provider
+    from omefs.providers.facade import FacadeHooks
+
+    for prov in all_providers():
+        hooks = prov.facade()
+        assert isinstance(hooks, FacadeHooks) and hooks.provider is prov
+        assert prov.facade() is hooks  # created once
+    native = {"s3", "gcs", "azure", "oci"}
+    for name in native:
+        assert type(get_provider(name).facade()).initiate_multipart_upload \
+            is not FacadeHooks.initiate_multipart_upload, name
+
+
+@pytest.mark.parametrize("name", ["github", "file", "memory"])
+def test_providers_without_multipart_refuse_it_clearly(name):
+    from omefs.errors import ConfigError
+    from omefs.providers import get_provider
+
+    hooks = get_provider(name).facade()
+    with pytest.raises(ConfigError, match="multipart uploads are not supported by provider .*"
+                                          "use put/upload, which stream any size"):
+        hooks.initiate_multipart_upload(None, "bucket/key", content_type=None, uploads={})
+
+
+def test_storage_of_a_uri_asks_the_uri_grammar():
+    assert omefs.storage("s3a://bucket/key").provider == "s3"
+    assert omefs.storage("abfs://container/key").provider == "azure"
+    assert omefs.storage("https://objectstorage.us-ashburn-1.oraclecloud.com/n/ns/b/bkt/o/k"
+                         ).provider == "oci"
+    with pytest.raises(InvalidURIError):
+        omefs.storage("https://example.com/not-object-storage")

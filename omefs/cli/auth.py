@@ -25,6 +25,9 @@ from typing import Any
 
 from omefs.redact import redact_text
 
+#: fsspec's ``type`` of an object (as opposed to ``directory``).
+_OBJECT_TYPE = "file"
+
 __all__ = ["add_parser", "run", "check"]
 
 EXIT_OK = 0
@@ -204,34 +207,21 @@ def _clean(exc: BaseException) -> str:
 
 def _identity(creds: Any, call: bool) -> dict[str, Any]:
     """``creds.identity()`` plus, where the provider can say cheaply, who the service thinks it is."""
-    info = dict(creds.identity())
-    if call and creds.provider == "aws" and creds.sdk is not None and _sts_reachable(creds):
-        try:
-            info.update({k: v for k, v in creds.caller_identity(timeout=5).items() if v})
-        except Exception as exc:  # identity is informative; the call below decides
-            info["caller_identity_error"] = f"{type(exc).__name__}: {_first_line(exc)}"
-    if call and creds.provider in ("gcp", "azure") and creds.sdk is not None:
-        try:
-            creds.token()  # fills token-derived facts (expiry, Azure's tenant and client)
-            info = dict(creds.identity())
-        except Exception as exc:
-            info["token_error"] = f"{type(exc).__name__}: {_first_line(exc)}"
+    info = _hooks_for(creds).describe_identity(creds, call=call)
     return {k: (redact_text(v) if isinstance(v, str) else v) for k, v in info.items()}
 
 
-def _sts_reachable(creds: Any) -> bool:
-    """Ask STS only where it is: a configured STS endpoint, or real AWS (no custom S3 endpoint)."""
-    import os
+def _hooks_for(creds: Any) -> Any:
+    """The facade hooks of the provider ``creds`` belong to."""
+    from omefs.providers import get_provider
 
-    if getattr(creds, "sts_endpoint_url", None) or os.environ.get("AWS_ENDPOINT_URL_STS") \
-            or os.environ.get("AWS_ENDPOINT_URL"):
-        return True
-    return not creds.storage_options().get("endpoint_url")
+    return get_provider(creds.provider).facade()
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return redact_text(text[0] if text else type(exc).__name__)
+    from omefs.providers.facade import first_line
+
+    return first_line(exc)
 
 
 def _call_store(url: str, config: Any, explicit: bool, options: dict[str, Any]) -> dict[str, Any]:
@@ -253,13 +243,15 @@ def _call_store(url: str, config: Any, explicit: bool, options: dict[str, Any]) 
         else:
             kind = info.get("type", "object")
             result.update(ok=True, result=f"{kind} exists" + (
-                f", {info['size']} bytes" if kind == "file" and info.get("size") is not None else ""))
+                f", {info['size']} bytes" if kind == _OBJECT_TYPE and info.get("size") is not None else ""))
     except Exception as exc:
         from omefs.errors import AuthError, PermissionDeniedError
 
         why: BaseException = exc
         if isinstance(exc, PermissionDeniedError) and fs is not None:
-            why = _s3_reason(fs, path) or exc
+            from omefs.providers import provider_of
+
+            why = provider_of(fs).facade().explain_refusal(fs, path) or exc
         kind = ("refused" if isinstance(why, AuthError) else
                 "permission denied" if isinstance(why, (PermissionDeniedError, PermissionError)) else "failed")
         result.update(ok=False, result=kind, error=f"{type(why).__name__}: {_first_line(why)}")
@@ -267,34 +259,12 @@ def _call_store(url: str, config: Any, explicit: bool, options: dict[str, Any]) 
     return result
 
 
-def _s3_reason(fs: Any, path: str) -> BaseException | None:
-    """S3 answers a refused HEAD with a bare 403; a one-key listing says why (bad key or denied)."""
-    call = getattr(fs, "call_s3", None)
-    if call is None:
-        return None
-    bucket, _, key = path.partition("/")
-    try:
-        call("list_objects_v2", Bucket=bucket, Prefix=key, MaxKeys=1)
-    except Exception as exc:
-        from omefs.providers.error_mapping import translate
-
-        mapped = translate(exc, "list", f"s3://{path}", "s3")
-        return mapped if mapped is not exc else None
-    return None
-
-
 def _call_identity(creds: Any) -> dict[str, Any]:
     """Without a URL: the provider's identity call (STS, a token) is the cheap call."""
     started = time.monotonic()
     result: dict[str, Any] = {"ok": False}
     try:
-        if creds.provider == "aws" and creds.sdk is not None:
-            result["operation"] = "sts:GetCallerIdentity"
-            creds.caller_identity(timeout=10)
-        elif creds.sdk is not None and creds.token() is not None:
-            result["operation"] = "token"
-        else:
-            result["operation"] = "none (anonymous or static credentials: give a URL to check them)"
+        _hooks_for(creds).check_credentials(creds, result)
         result.update(ok=True, result="ok")
     except Exception as exc:
         result.update(ok=False, result="failed", error=f"{type(exc).__name__}: {_first_line(exc)}")

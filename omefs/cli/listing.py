@@ -9,8 +9,9 @@ import sys
 from typing import Any
 
 from omefs.cli.options import open_fs, side_settings
-from omefs.cli.output import format_size, format_time, jsonable, print_json
+from omefs.cli.output import format_time, jsonable, print_json
 from omefs.errors import NotFoundError
+from omefs.sizes import format_size
 
 __all__ = ["cmd_cat", "cmd_ls", "cmd_stat", "entry", "excluded"]
 

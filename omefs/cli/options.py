@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 _FILE_SUFFIXES = {".yaml", ".yml", ".json"}
-_LOCAL_SCHEMES = ("file://", "local://")
 
 
 class UsageError(Exception):
@@ -42,8 +41,21 @@ class UsageError(Exception):
 
 
 def is_remote(url: str) -> bool:
-    """Whether ``url`` names an object store (``scheme://…``) rather than a local path."""
-    return "://" in url and not url.startswith(_LOCAL_SCHEMES)
+    """Whether ``url`` names an object store (``scheme://…``) rather than a local path.
+
+    A scheme of a provider that is this machine's plain files (local and
+    not bucketed, such as ``file://``) is a local path.
+    """
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        return False
+    from omefs.providers import provider_for_scheme
+
+    prov = provider_for_scheme(scheme)
+    if prov is None:
+        return True
+    caps = prov.capabilities
+    return not (caps.local and not caps.bucketed)
 
 
 def load_auth(value: str | None, *, flag: str = "--auth") -> AuthConfig | None:

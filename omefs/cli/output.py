@@ -1,4 +1,4 @@
-"""What the command line prints: sizes, durations, JSON, tables, error lines.
+"""What the command line prints: durations, times, JSON, tables, error lines.
 
 Everything the CLI writes goes through here, and every string that may
 carry a value from outside (an SDK message, a URL with a SAS signature)
@@ -10,65 +10,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
-import math
-import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from omefs.redact import redact_text
+from omefs.sizes import format_rate, format_size
 
 __all__ = [
     "format_duration",
-    "format_rate",
-    "format_size",
     "jsonable",
-    "parse_size",
     "print_error",
     "print_json",
     "report_to_dict",
     "want_progress",
 ]
-
-_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
-_SIZE = re.compile(r"^\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>[kmgtp]?)(?P<i>i?)(?P<b>b?)\s*$", re.I)
-_POWERS = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
-
-
-def parse_size(text: str) -> int:
-    """``"64M"`` → 67108864. Suffixes K, M, G, T, P are binary (as rclone's),
-    with or without ``i``/``B`` (``64MiB``, ``64MB``, ``64m``); a bare number is bytes.
-
-    Raises :class:`ValueError` with a message fit for a usage error.
-    """
-    match = _SIZE.match(str(text))
-    if not match:
-        raise ValueError(f"invalid size {text!r} (expected e.g. 512, 64K, 64M, 1G)")
-    value = float(match["num"]) * 1024 ** _POWERS[match["unit"].lower()]
-    return int(value)
-
-
-def format_size(n: float | int | None, *, exact: bool = False) -> str:
-    """Bytes in binary units: ``1.500 GiB``; ``exact`` adds the byte count."""
-    if n is None:
-        return "-"
-    n = float(n)
-    if n < 1024:
-        text = f"{int(n)} B"
-    else:
-        power = min(int(math.log(n, 1024)), len(_UNITS) - 1)
-        text = f"{n / 1024 ** power:.3f} {_UNITS[power]}"
-    if exact and n >= 1024:
-        text += f" ({int(n)} bytes)"
-    return text
-
-
-def format_rate(nbytes: float, seconds: float) -> str:
-    """Throughput as ``12.345 MiB/s``."""
-    if seconds <= 0:
-        return "-"
-    return format_size(nbytes / seconds) + "/s"
-
 
 def format_duration(seconds: float | None) -> str:
     """``0.4s``, ``12.3s``, ``4m12.0s``, ``1h02m03s``."""

@@ -16,7 +16,6 @@ from typing import Any
 from omefs.cli.listing import excluded
 from omefs.cli.options import UsageError, is_remote, open_fs, side_settings
 from omefs.cli.output import (
-    format_size,
     jsonable,
     print_failures,
     print_json,
@@ -25,6 +24,7 @@ from omefs.cli.output import (
     want_progress,
 )
 from omefs.errors import NotFoundError, TransferError
+from omefs.sizes import format_size
 
 __all__ = ["cmd_cp", "cmd_rm", "cmd_sync", "transfer_kwargs"]
 

@@ -7,24 +7,30 @@ import datetime as dt
 
 import pytest
 
+from omefs.cli.argtypes import size as size_arg
 from omefs.cli.options import UsageError, is_remote, load_auth, parse_option_pairs, side_settings
-from omefs.cli.output import format_duration, format_size, format_time, jsonable, parse_size
+from omefs.cli.output import format_duration, format_time, jsonable
 from omefs.errors import ConfigError
+from omefs.sizes import format_size, parse_size
 
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("512", 512), ("64K", 64 << 10), ("64M", 64 << 20), ("64MiB", 64 << 20), ("64mb", 64 << 20),
+    [("512", 512), ("64K", 64 << 10), ("64M", 64 << 20), ("64MiB", 64 << 20), ("64mb", 64 * 10**6),
      ("1G", 1 << 30), ("1.5G", 3 << 29), ("2T", 2 << 40)],
 )
 def test_parse_size_is_binary_like_rclone(text, expected):
+    # The CLI reads sizes as the API does: K/M/G/T binary (rclone), KB/MB decimal.
     assert parse_size(text) == expected
+    assert size_arg(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "M", "12Q", "-1M", "1 2"])
 def test_parse_size_rejects_garbage(text):
-    with pytest.raises(ValueError, match="invalid size"):
+    with pytest.raises(ValueError, match="is not a size"):
         parse_size(text)
+    with pytest.raises(argparse.ArgumentTypeError, match="invalid size"):
+        size_arg(text)
 
 
 def test_format_helpers():

@@ -38,6 +38,7 @@ class S3Provider(Provider):
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.aws.fs:S3FileSystem"}
     foreign_modules = ("s3fs",)
     auth_module = "omefs.providers.aws.auth"
+    facade_hooks = "omefs.providers.aws.facade:S3Facade"
     uri_forms = ("s3://BUCKET/PATH", "s3://BUCKET@REGION/PATH", "s3a://BUCKET/PATH")
     uri_fields = frozenset({"region"})
 

@@ -39,6 +39,7 @@ class AzureProvider(Provider):
     }
     foreign_modules = ("adlfs",)
     auth_module = "omefs.providers.azure.auth"
+    facade_hooks = "omefs.providers.azure.facade:AzureFacade"
     uri_forms = _uri.FORMS
     uri_fields = frozenset({"account"})
 

@@ -33,6 +33,7 @@ class GCSProvider(Provider):
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.gcp.fs:GCSFileSystem"}
     foreign_modules = ("gcsfs",)
     auth_module = "omefs.providers.gcp.auth"
+    facade_hooks = "omefs.providers.gcp.facade:GCSFacade"
     uri_forms = ("gs://BUCKET/PATH", "gcs://BUCKET/PATH")
 
 

@@ -36,6 +36,7 @@ class GitHubProvider(Provider):
     filesystems: ClassVar[dict[str, str]] = {
         "*": "omefs.providers.github.fs:GitHubReleasesFileSystem"}
     auth_module = "omefs.providers.github.auth"
+    facade_hooks = "omefs.providers.github.facade:GitHubFacade"
     uri_forms = _uri.FORMS
     uri_fields = frozenset({"namespace", "ref", "form"})
 

@@ -39,6 +39,7 @@ class OCIProvider(Provider):
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.oci.fs:OCIFileSystem"}
     foreign_modules = ("ocifs",)
     auth_module = "omefs.providers.oci.auth"
+    facade_hooks = "omefs.providers.oci.facade:OCIFacade"
     uri_forms = _uri.FORMS
     uri_fields = frozenset({"namespace", "region"})
 
