@@ -10,10 +10,13 @@ NODE_DIR := .node
 AZURITE := $(NODE_DIR)/node_modules/.bin/azurite-blob
 AZURITE_VERSION := 3.35.0
 STAMP := $(VENV)/.omefs-installed
+# An example provider that lives only in the tests (see docs/architecture.md).
+TESTMEM := tests/plugins/omefs-testmem
+TESTMEM_STAMP := $(VENV)/.omefs-testmem-installed
 
 .PHONY: demo test lint type docs setup clean bench fuse
 
-setup: $(STAMP) $(AZURITE) fuse
+setup: $(STAMP) $(TESTMEM_STAMP) $(AZURITE) fuse
 
 # FUSE for `omefs mount` and its test (Debian packages; skipped where apt is absent).
 fuse:
@@ -27,6 +30,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[all,test,docs]'
 	touch $(STAMP)
+
+# After omefs itself; reinstalled when its pyproject.toml changes.
+$(TESTMEM_STAMP): $(STAMP) $(TESTMEM)/pyproject.toml
+	$(PY) -m pip install --quiet -e $(TESTMEM)
+	touch $(TESTMEM_STAMP)
 
 $(AZURITE):
 	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
