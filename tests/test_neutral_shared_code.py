@@ -233,9 +233,7 @@ def test_the_copy_engine_names_no_provider():
     assert not hits, _report(hits)
 
 
-@pytest.mark.xfail(strict=False, reason="made neutral in the facade/CLI change")
-@pytest.mark.parametrize("relative", ["omefs/storage.py", "omefs/cli", "omefs/routing.py",
-                                      "omefs/mount"])
+@pytest.mark.parametrize("relative", ["omefs/storage.py", "omefs/cli", "omefs/routing.py"])
 def test_the_facade_cli_and_routing_name_no_provider(relative):
     if not (ROOT / relative).exists():
         pytest.skip(f"{relative} is not part of omefs")

@@ -186,16 +186,6 @@ def test_copy_one_object_to_a_testmem_folder(bucket, tmp_path):
 
 # -- the storage facade ----------------------------------------------------------
 
-#: omefs.storage() finds a URI's provider in a table of omefs's own schemes
-#: (omefs/storage.py, _SCHEMES / _provider_of_uri), not in the provider registry.
-FACADE_SCHEMES = pytest.mark.xfail(
-    strict=True, raises=omefs.errors.ConfigError,
-    reason="omefs.storage maps URI schemes to providers with its own table of omefs's "
-           "providers instead of asking the registry (being made provider-neutral)",
-)
-
-
-@FACADE_SCHEMES
 def test_storage_facade_on_testmem(bucket, tmp_path: Path):
     store = omefs.storage(f"testmem://{bucket}/")
     assert store.provider == "testmem"
@@ -231,13 +221,6 @@ def test_storage_facade_on_testmem(bucket, tmp_path: Path):
         store.stat(f"{base}/dir/a.txt")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="omefs.storage maps URI schemes with its own table (omefs/storage.py _SCHEMES); "
-           "then bulk_download keeps the bucket in the local path because the engine's "
-           "Endpoint.split knows bucketed stores by name (omefs/transfer/endpoints.py BUCKETED) "
-           "instead of reading Capabilities.bucketed (both being made provider-neutral)",
-)
 def test_storage_facade_downloads_a_testmem_prefix_like_any_bucket(bucket, tmp_path: Path):
     fsspec.filesystem("testmem").pipe({f"/{bucket}/dir/a.txt": b"hello",
                                        f"/{bucket}/dir/sub/b.txt": b"world!"})
