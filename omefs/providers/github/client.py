@@ -42,6 +42,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from omefs.errors import (
+    AlreadyExistsError,
     AuthError,
     ChecksumMismatchError,
     NotFoundError,
@@ -51,7 +52,7 @@ from omefs.errors import (
 from omefs.providers.github.ratelimit import DEFAULT_MAX_WAIT, RateLimitPolicy, classify
 from omefs.redact import get_logger, redact_text
 
-__all__ = ["GitHubClient", "AlreadyExists", "USER_AGENT"]
+__all__ = ["GitHubClient", "USER_AGENT"]
 
 log = get_logger(__name__)
 
@@ -61,10 +62,6 @@ _SERVER_RETRIES = 3
 _UPLOAD_RETRIES = 2
 _LOCATION_TTL = 60.0
 _CHUNK = 1 << 20
-
-
-class AlreadyExists(OmefsError, FileExistsError):
-    """GitHub answered 422 ``already_exists``: an asset of that name, or a release of that tag."""
 
 
 def _message(data: Any) -> str:
@@ -284,7 +281,7 @@ class GitHubClient:
                     failures += 1
                     continue
                 if status == 422 and _already_exists(exc.data):
-                    raise AlreadyExists(
+                    raise AlreadyExistsError(
                         f"{operation}: it already exists on GitHub [HTTP 422: {message}]",
                         operation=operation, uri=uri, provider="github",
                     ) from None
@@ -347,7 +344,7 @@ class GitHubClient:
             return None
 
     def create_release(self, owner: str, repo: str, fields: dict[str, Any], *, uri: str | None) -> dict[str, Any]:
-        """``POST /repos/{owner}/{repo}/releases``; :class:`AlreadyExists` if the tag has one."""
+        """``POST /repos/{owner}/{repo}/releases``; :class:`AlreadyExistsError` if the tag has one."""
         return self.api(
             "POST", f"{self._repo_url(owner, repo)}/releases", body=fields,
             operation="create release", uri=uri,
@@ -600,7 +597,7 @@ class GitHubClient:
         in memory. Rate limits, a 401 to an App token, 5xx answers and broken
         connections are retried from the start of ``source`` (so it must be
         seekable); after a failed attempt ``cleanup()`` is called to remove
-        what GitHub may have kept of it. :class:`AlreadyExists` when the
+        what GitHub may have kept of it. :class:`AlreadyExistsError` when the
         release already has an asset of that name.
         """
         url = str(release["upload_url"]).split("{", 1)[0]
@@ -647,7 +644,7 @@ class GitHubClient:
                     data = {"message": (resp.text or resp.reason or "")[:200]}
             message = _message(data)
             if status == 422 and _already_exists(data):
-                raise AlreadyExists(
+                raise AlreadyExistsError(
                     f"upload: the release already has an asset named {name!r} [HTTP 422: {message}]",
                     operation=operation, uri=uri, provider="github",
                 )

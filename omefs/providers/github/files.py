@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fsspec.spec import AbstractBufferedFile
 
-from omefs.providers.github.errors import AssetTooLargeError
+from omefs.errors import AssetTooLargeError
 
 if TYPE_CHECKING:
     from omefs.providers.github.fs import GitHubReleasesFileSystem

@@ -27,7 +27,7 @@ Paths (see :mod:`omefs.providers.github.paths`)::
   (its git tag stays). ``mkdir("OWNER/REPO/TAG")`` creates a release.
 * Rate limits: secondary limits are waited out within
   ``max_rate_limit_wait`` seconds; an exhausted primary limit raises
-  :class:`~omefs.providers.github.errors.RateLimitError` saying when it resets.
+  :class:`~omefs.errors.RateLimitError` saying when it resets.
 
 Credentials: ``auth=`` (an omefs GitHub auth config), or ``token=`` (a
 personal access token), or ``gh_auth=`` (any PyGithub ``Auth`` object), or
@@ -42,12 +42,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from omefs.errors import (
+    AssetTooLargeError,
     InvalidURIError,
+    IsAReleaseError,
     PermissionDeniedError,
+    RateLimitError,
 )
 from omefs.providers.error_mapping import SYNC_METHODS, map_errors
 from omefs.providers.github.connection import MAX_ASSET_SIZE, _check_release_fields
-from omefs.providers.github.errors import AssetTooLargeError, IsAReleaseError, RateLimitError
 from omefs.providers.github.paths import (
     ReleasePath,
 )

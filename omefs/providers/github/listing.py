@@ -10,10 +10,10 @@ from typing import Any
 
 from omefs.errors import (
     InvalidURIError,
+    IsAReleaseError,
     NotFoundError,
 )
 from omefs.providers.github.connection import ReleasesConnection
-from omefs.providers.github.errors import IsAReleaseError
 from omefs.providers.github.paths import (
     ACCEPTED_FORMS,
     ReleasePath,

@@ -6,7 +6,7 @@ GitHub has two kinds of limit (REST API docs, "Rate limits"):
   5,000 for a token, more for some Apps). When it is spent, GitHub answers
   403 or 429 with ``X-RateLimit-Remaining: 0`` and ``X-RateLimit-Reset``
   (epoch seconds). Waiting may mean most of an hour, so omefs does not
-  wait: it raises :class:`~omefs.providers.github.errors.RateLimitError` saying when
+  wait: it raises :class:`~omefs.errors.RateLimitError` saying when
   the budget resets.
 * **secondary** limits — too many requests too fast, or too many at once.
   GitHub answers 403 or 429, usually with ``Retry-After`` (seconds), else
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from omefs.providers.github.errors import RateLimitError
+from omefs.errors import RateLimitError
 from omefs.redact import get_logger
 
 __all__ = ["RateLimit", "RateLimitPolicy", "classify", "DEFAULT_MAX_WAIT"]

@@ -14,13 +14,13 @@ from typing import IO, Any
 from fsspec.callbacks import DEFAULT_CALLBACK
 
 from omefs.errors import (
+    AlreadyExistsError,
+    AssetTooLargeError,
     InvalidURIError,
     NotFoundError,
     OmefsError,
 )
-from omefs.providers.github.client import AlreadyExists
 from omefs.providers.github.connection import _check_release_fields
-from omefs.providers.github.errors import AssetTooLargeError
 from omefs.providers.github.listing import ReleaseListing, _asset_entry, _release_entry
 from omefs.providers.github.paths import (
     ReleasePath,
@@ -88,7 +88,7 @@ class ReleaseUploads(ReleaseListing):
         body = {"tag_name": rp.tag, "name": rp.tag, **dict(fields)}
         try:
             raw = self.client.create_release(str(rp.owner), str(rp.repo), body, uri=self._uri(rp))
-        except AlreadyExists:  # created meanwhile by someone else
+        except AlreadyExistsError:  # created meanwhile by someone else
             return self._release(rp, refresh=True)
         finally:
             self.invalidate_cache(rp.repo_path)
@@ -136,7 +136,7 @@ class ReleaseUploads(ReleaseListing):
                         cleanup=lambda: self._remove_partial(p, release, name, temporary=False),
                     )
                     return self._uploaded(p, raw, release)
-                except AlreadyExists:
+                except AlreadyExistsError:
                     existing = self._find_asset(p, refresh=True)
                     if existing is None:
                         raise

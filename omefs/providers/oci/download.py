@@ -17,12 +17,11 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from omefs.errors import ChecksumMismatchError
+from omefs.errors import ChecksumMismatchError, TruncatedBodyError
 from omefs.providers.oci.checksum import digest_to_b64, expected_md5
 from omefs.providers.oci.retry import (
     RetryPolicy,
     TokenRefresher,
-    TruncatedBodyError,
     call_with_retries,
 )
 
