@@ -51,6 +51,7 @@ from omefs.errors import (
 )
 from omefs.providers.github.ratelimit import DEFAULT_MAX_WAIT, RateLimitPolicy, classify
 from omefs.redact import get_logger, redact_text
+from omefs.retry import Backoff
 
 __all__ = ["GitHubClient", "USER_AGENT"]
 
@@ -61,6 +62,8 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "PATCH", "PUT"})
 _SERVER_RETRIES = 3
 _UPLOAD_RETRIES = 2
 _LOCATION_TTL = 60.0
+#: Waits between retries of 5xx answers and broken connections: up to 0.5, 1, 2, 4 s.
+_SERVER_BACKOFF = Backoff(base_delay=0.5, max_delay=4.0)
 _CHUNK = 1 << 20
 
 
@@ -249,7 +252,8 @@ class GitHubClient:
         return False
 
     def _backoff(self, attempt: int) -> None:
-        time.sleep(min(0.25 * (2**attempt), 4.0))
+        """Sleep before retry ``attempt + 1`` of a 5xx or a broken connection (full jitter)."""
+        time.sleep(_SERVER_BACKOFF.delay(attempt))
 
     # -- JSON API ------------------------------------------------------------
     def api(
