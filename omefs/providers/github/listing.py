@@ -1,5 +1,4 @@
-"""Listing GitHub releases and assets: repository, release and asset lookups (cached), ``ls``, ``info``.
-"""
+"""Listing GitHub releases and assets: repository, release and asset lookups (cached), ``ls``, ``info``."""
 
 from __future__ import annotations
 

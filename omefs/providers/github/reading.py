@@ -1,5 +1,4 @@
-"""Reading GitHub release assets: ``open`` (ranged reads; writes spool and upload on close), ``cat_file``, ``get_file``.
-"""
+"""Reading GitHub release assets: ``open`` (ranged reads; writes spool and upload on close), ``cat_file``, ``get_file``."""
 
 from __future__ import annotations
 
@@ -10,7 +9,7 @@ from typing import Any
 from fsspec.callbacks import DEFAULT_CALLBACK
 
 from omefs.providers.github.files import AssetReadFile, AssetWriteFile
-from omefs.providers.github.upload import ReleaseUploads
+from omefs.providers.github.writing import ReleaseUploads
 
 __all__ = ["ReleaseReading"]
 

@@ -1,5 +1,4 @@
-"""The file object of ``OCIFileSystem.open``: parallel multipart writes, checked and retried reads.
-"""
+"""The file object of ``OCIFileSystem.open``: parallel multipart writes, checked and retried reads."""
 
 from __future__ import annotations
 

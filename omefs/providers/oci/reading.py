@@ -1,5 +1,4 @@
-"""Reading OCI objects: whole-object and ranged reads, parallel ranges for large objects, MD5 checked.
-"""
+"""Reading OCI objects: whole-object and ranged reads, parallel ranges for large objects, MD5 checked."""
 
 from __future__ import annotations
 

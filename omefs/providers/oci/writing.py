@@ -1,5 +1,4 @@
-"""Writing OCI objects: single puts with ``Content-MD5``, parallel multipart uploads, ``put_file``/``pipe_file``.
-"""
+"""Writing OCI objects: single puts with ``Content-MD5``, parallel multipart uploads, ``put_file``/``pipe_file``."""
 
 from __future__ import annotations
 

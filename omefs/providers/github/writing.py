@@ -1,5 +1,4 @@
-"""Writing GitHub release assets: the 2 GiB check, release creation, uploads that replace an asset safely.
-"""
+"""Writing GitHub release assets: the 2 GiB check, release creation, uploads that replace an asset safely."""
 
 from __future__ import annotations
 
