@@ -75,7 +75,9 @@ class OmefsError(Exception):
         )
 
 
-def _rebuild(cls: type[OmefsError], message: str, operation, uri, provider) -> OmefsError:
+def _rebuild(
+    cls: type[OmefsError], message: str, operation: str | None, uri: str | None, provider: str | None
+) -> OmefsError:
     err = cls.__new__(cls)
     OmefsError.__init__(err, message)
     err.operation, err.uri, err.provider = operation, uri, provider

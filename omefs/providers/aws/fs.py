@@ -39,7 +39,7 @@ def _split_region(path: str) -> tuple[str, str | None]:
 
 
 @map_errors(*ASYNC_METHODS)
-class S3FileSystem(AuthMixin, s3fs.S3FileSystem):
+class S3FileSystem(AuthMixin, s3fs.S3FileSystem):  # type: ignore[misc]
     """s3fs's filesystem, taking omefs auth configs."""
 
     protocol = ("s3", "s3a")

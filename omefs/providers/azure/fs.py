@@ -31,7 +31,7 @@ __all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem"]
 
 # adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
 @map_errors(*ASYNC_METHODS, "cat", "expand_path")
-class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
+class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
     """adlfs's filesystem, taking omefs auth configs."""
 
     protocol = ("abfs", "az", "abfss")
@@ -61,7 +61,8 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
                 start = max(size + start, 0)
             if end is not None and end < 0:
                 end = max(size + end, 0)
-        return await super()._cat_file(path, start=start, end=end, **kwargs)
+        data: bytes = await super()._cat_file(path, start=start, end=end, **kwargs)
+        return data
 
     def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
         """adlfs's service client, with omefs's extra client options when there are any."""
@@ -86,7 +87,8 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
             self.service_client = BlobServiceClient.from_connection_string(self.connection_string, **extra)
             return None
         if not url or self.connection_string is not None:
-            return super().do_connect()
+            super().do_connect()
+            return None
         self.account_url = url
         credential = self.credential or self.account_key
         if credential is None and self.account_key is None and self.sas_token:

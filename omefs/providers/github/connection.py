@@ -48,10 +48,10 @@ _OWN_OPTIONS = (
 )
 
 
-class ReleasesConnection(AuthMixin, AbstractFileSystem):
+class ReleasesConnection(AuthMixin, AbstractFileSystem):  # type: ignore[misc]
     """GitHub options, client, paths and caches; see :class:`~omefs.providers.github.fs.GitHubReleasesFileSystem`."""
 
-    protocol: ClassVar[tuple[str, ...]] = ("github",)  # type: ignore[misc]
+    protocol: ClassVar[tuple[str, ...]] = ("github",)
     root_marker = ""
     auth_provider: ClassVar[str] = "github"
     storage_provider: ClassVar[str] = "github"

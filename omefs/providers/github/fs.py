@@ -172,7 +172,8 @@ class GitHubReleasesFileSystem(ReleaseReading):
     def rm_file(self, path: str, **kwargs: Any) -> None:
         """Delete one asset."""
         if self._contents is not None:
-            return self._contents.rm_file(path, **kwargs)
+            self._contents.rm_file(path, **kwargs)
+            return None
         p = self._parse(path)
         try:
             asset = self._asset(p)
@@ -187,7 +188,8 @@ class GitHubReleasesFileSystem(ReleaseReading):
         A repository is never deleted: ``rm("OWNER/REPO", recursive=True)`` is refused.
         """
         if self._contents is not None:
-            return self._contents.rm(path, recursive=recursive, maxdepth=maxdepth)
+            self._contents.rm(path, recursive=recursive, maxdepth=maxdepth)
+            return None
         paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
         parsed = [self._parse(x) for x in paths]
         for p in parsed:

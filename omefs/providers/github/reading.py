@@ -72,7 +72,8 @@ class ReleaseReading(ReleaseUploads):
     ) -> None:
         """Stream an asset to a local file (written to a temporary name, then renamed), checking its digest."""
         if self._contents is not None:
-            return self._contents.get_file(rpath, lpath, callback=callback, outfile=outfile, **kwargs)
+            self._contents.get_file(rpath, lpath, callback=callback, outfile=outfile, **kwargs)
+            return None
         p = self._parse(rpath)
         if outfile is None and hasattr(lpath, "write"):
             outfile = lpath

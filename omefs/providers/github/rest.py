@@ -203,9 +203,10 @@ class RestClient:
         state, failures = _Attempts(), 0
         while True:
             try:
-                return self._requester().requestJsonAndCheck(
+                answer: tuple[dict[str, Any], Any] = self._requester().requestJsonAndCheck(
                     verb, url, parameters=params, input=body
                 )
+                return answer
             except GithubException as exc:
                 status = int(exc.status or 0)
                 message = _message(exc.data)
@@ -246,6 +247,12 @@ class RestClient:
                 return
             headers, data = self.api("GET", nxt, operation=operation, uri=uri)
 
+    def _object(self, verb: str, url: str, *, body: Any = None, operation: str,
+                uri: str | None) -> dict[str, Any]:
+        """The JSON object one :meth:`api` call answers with."""
+        data: dict[str, Any] = self.api(verb, url, body=body, operation=operation, uri=uri)[1]
+        return data
+
     # -- repositories and releases ----------------------------------------------
     @staticmethod
     def _repo_url(owner: str, repo: str) -> str:
@@ -253,7 +260,7 @@ class RestClient:
 
     def get_repo(self, owner: str, repo: str, *, uri: str | None) -> dict[str, Any]:
         """``GET /repos/{owner}/{repo}``."""
-        return self.api("GET", self._repo_url(owner, repo), operation="stat repository", uri=uri)[1]
+        return self._object("GET", self._repo_url(owner, repo), operation="stat repository", uri=uri)
 
     def list_releases(self, owner: str, repo: str, *, uri: str | None) -> list[dict[str, Any]]:
         """Every release, drafts included where the credentials may see them."""
@@ -273,17 +280,17 @@ class RestClient:
                          uri: str | None) -> dict[str, Any] | None:
         """``GET …/releases/{which}``: the release, or None where GitHub answers 404."""
         try:
-            return self.api("GET", f"{self._repo_url(owner, repo)}/releases/{which}",
-                            operation=operation, uri=uri)[1]
+            return self._object("GET", f"{self._repo_url(owner, repo)}/releases/{which}",
+                                operation=operation, uri=uri)
         except NotFoundError:
             return None
 
     def create_release(self, owner: str, repo: str, fields: dict[str, Any], *, uri: str | None) -> dict[str, Any]:
         """``POST /repos/{owner}/{repo}/releases``; :class:`AlreadyExistsError` if the tag has one."""
-        return self.api(
+        return self._object(
             "POST", f"{self._repo_url(owner, repo)}/releases", body=fields,
             operation="create release", uri=uri,
-        )[1]
+        )
 
     def delete_release(self, owner: str, repo: str, release_id: int, *, uri: str | None) -> None:
         """``DELETE /repos/{owner}/{repo}/releases/{id}`` (the git tag stays)."""
@@ -312,10 +319,10 @@ class RestClient:
         body: dict[str, Any] = {"name": name}
         if label is not None:
             body["label"] = label
-        return self.api(
+        return self._object(
             "PATCH", f"{self._repo_url(owner, repo)}/releases/assets/{int(asset_id)}",
             body=body, operation="rename asset", uri=uri,
-        )[1]
+        )
 
 
 @dataclass

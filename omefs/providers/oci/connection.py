@@ -91,10 +91,10 @@ def _positive(name: str, value: Any, *, integer: bool = False, allow_zero: bool 
     return number
 
 
-class OCIConnection(AuthMixin, ocifs.OCIFileSystem):
+class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
     """ocifs's filesystem with omefs auth and options; see :class:`~omefs.providers.oci.fs.OCIFileSystem`."""
 
-    protocol: ClassVar[tuple[str, ...]] = ("oci",)  # type: ignore[misc]
+    protocol: ClassVar[tuple[str, ...]] = ("oci",)
     auth_provider: ClassVar[str] = "oci"
     storage_provider: ClassVar[str] = "oci"
     credential_kwargs: ClassVar[frozenset[str]] = frozenset(

@@ -39,7 +39,7 @@ def read_body(response: Any, expected: int | None) -> bytes:
             close()
     if expected is not None and len(data) != expected:
         raise TruncatedBodyError(f"expected {expected} bytes, received {len(data)}")
-    return data
+    return bytes(data)
 
 
 def read_range(

@@ -42,7 +42,7 @@ def _expected_headers(info: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
-class OCIFile(ocifs.core.OCIFile):
+class OCIFile(ocifs.core.OCIFile):  # type: ignore[misc]
     """ocifs's file, with parallel multipart writes and checked, retried reads.
 
     Writing: full parts go up on the filesystem's thread pool as soon as
@@ -58,7 +58,7 @@ class OCIFile(ocifs.core.OCIFile):
 
     MINIMUM_BLOCK_SIZE = MIN_PART_SIZE
     fs: OCIFileSystem
-    buffer: io.BytesIO | None  # type: ignore[assignment]
+    buffer: io.BytesIO | None
 
     def __init__(self, fs: OCIFileSystem, path: str, mode: str = "rb", **kwargs: Any) -> None:
         self._upload: MultipartUpload | None = None

@@ -47,7 +47,7 @@ class OCIReading(OCIWriting):
         bucket, namespace, key = self.split_path(path)
         uri = f"oci://{bucket}@{namespace}/{key}"
 
-        def first() -> tuple[Any, bytes | None]:
+        def first() -> tuple[Mapping[str, Any], bytes | None]:
             response = self.oci_client.get_object(
                 namespace, bucket, key, retry_strategy=NoneRetryStrategy()
             )

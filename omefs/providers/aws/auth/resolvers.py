@@ -261,7 +261,7 @@ def web_identity(config: AuthConfig) -> AWSCredentials:
     file_loader = FileWebIdentityTokenLoader(token_path)
 
     def load_token() -> str:
-        token = file_loader()
+        token: str = file_loader()
         register_secret(token.strip())  # botocore logs request parameters at DEBUG
         return token
 
@@ -313,7 +313,7 @@ def instance_profile(config: AuthConfig) -> AWSCredentials:
     role: dict[str, str] = {}
 
     def fetch() -> dict[str, Any]:
-        metadata = fetcher.retrieve_iam_role_credentials()
+        metadata: dict[str, Any] = fetcher.retrieve_iam_role_credentials()
         if not metadata:
             raise AuthError(f"aws instance_profile: no role credentials from the instance metadata "
                             f"service at {where}", operation="resolve", provider=PROVIDER)

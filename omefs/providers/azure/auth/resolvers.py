@@ -49,7 +49,9 @@ log = get_logger("omefs.providers.azure.auth")
 # -- settings --------------------------------------------------------------------
 
 def account_name(config: AuthConfig) -> str | None:
-    return setting(config, "account_name", env=("AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT"))
+    """The storage account name: the ``account_name`` setting or the environment."""
+    name = setting(config, "account_name", env=("AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT"))
+    return None if name is None else str(name)
 
 
 def _verify(config: AuthConfig) -> Any:

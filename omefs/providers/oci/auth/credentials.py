@@ -91,13 +91,14 @@ class OCICredentials(Credentials):
     def service_endpoint(self, service: str = "object_storage") -> str | None:
         """``endpoint_url`` when set, else the SDK's endpoint of ``service`` in this region."""
         if self._options.get("endpoint_url"):
-            return self._options["endpoint_url"]
+            return str(self._options["endpoint_url"])
         if not self.region:
             return None
         import oci
 
         name = "object_storage" if service in ("storage", "objectstorage") else service
-        return oci.regions.endpoint_for(name, self.region)
+        endpoint: str = oci.regions.endpoint_for(name, self.region)
+        return endpoint
 
     def http_client(self) -> requests.Session:
         """A :class:`requests.Session` that signs every request with the OCI signer.
@@ -132,7 +133,7 @@ class _SignedSession(requests.Session):
         self._creds = creds
         self.auth = creds.sdk
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         response = super().send(request, **kwargs)
         refresh = getattr(self._creds.sdk, "refresh_security_token", None)
         if response.status_code != 401 or not callable(refresh):
@@ -149,7 +150,7 @@ class _SignedSession(requests.Session):
 
 
 # -- user principal ---------------------------------------------------------
-class SessionTokenFileSigner(SecurityTokenSigner):
+class SessionTokenFileSigner(SecurityTokenSigner):  # type: ignore[misc]
     """A session-token signer (``oci session authenticate``) that re-reads its token file.
 
     The OCI CLI's ``oci session refresh`` rewrites ``security_token_file``;
