@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from omefs.errors import InvalidURIError
 from omefs.providers.oci.uri import NAME_RE, REGION_RE
 
-__all__ = ["OCILocation", "is_region", "locate", "to_internal"]
+__all__ = ["OCILocation", "is_region", "locate"]
 
 _SCHEMES = ("oci://",)
 
@@ -99,7 +99,3 @@ def locate(path: str) -> OCILocation:
     uri = parse_uri("oci://" + rest)
     return OCILocation(uri.namespace or "", uri.bucket, uri.path, uri.region)
 
-
-def to_internal(path: str) -> str:
-    """ocifs's ``BUCKET@NS/PATH`` (or ``@NS``) for any accepted form."""
-    return locate(path).internal
