@@ -35,24 +35,18 @@ from typing import IO, Any
 
 import requests
 
-from omefs.errors import (
-    AlreadyExistsError,
-    OmefsError,
-)
+from omefs.errors import AlreadyExistsError, OmefsError
 from omefs.providers.github.download import DownloadClient
 from omefs.providers.github.rest import (
-    _CHUNK,
-    _UPLOAD_RETRIES,
+    CHUNK,
+    UPLOAD_RETRIES,
     USER_AGENT,
-    _already_exists,
-    _Attempts,
-    _message,
+    Attempts,
+    error_message,
+    is_already_exists,
 )
-from omefs.redact import get_logger
 
 __all__ = ["GitHubClient", "USER_AGENT"]
-
-log = get_logger(__name__)
 
 
 class _Progress:
@@ -85,7 +79,7 @@ class _Progress:
 
     def __iter__(self) -> Iterator[bytes]:
         while True:
-            chunk = self.read(_CHUNK)
+            chunk = self.read(CHUNK)
             if not chunk:
                 return
             yield chunk
@@ -134,7 +128,7 @@ class GitHubClient(DownloadClient):
             params["label"] = label
         start = source.tell()
         base = getattr(callback, "value", 0) or 0
-        state, failures = _Attempts(), 0
+        state, failures = Attempts(), 0
         operation = "upload"
         while True:
             source.seek(start)
@@ -154,7 +148,7 @@ class GitHubClient(DownloadClient):
                 failures += 1
                 if cleanup is not None:
                     cleanup()
-                if failures > _UPLOAD_RETRIES:
+                if failures > UPLOAD_RETRIES:
                     raise OmefsError(
                         f"upload: could not send {name!r} to GitHub after {failures} attempts: "
                         f"{type(exc).__name__}",
@@ -170,15 +164,15 @@ class GitHubClient(DownloadClient):
                     data = resp.json()
                 except ValueError:
                     data = {"message": (resp.text or resp.reason or "")[:200]}
-            message = _message(data)
-            if status == 422 and _already_exists(data):
+            message = error_message(data)
+            if status == 422 and is_already_exists(data):
                 raise AlreadyExistsError(
                     f"upload: the release already has an asset named {name!r} [HTTP 422: {message}]",
                     operation=operation, uri=uri, provider="github",
                 )
             if self._wait_or_renew(state, status, resp.headers, message, operation, uri):
                 continue
-            if status >= 500 and failures < _UPLOAD_RETRIES:
+            if status >= 500 and failures < UPLOAD_RETRIES:
                 failures += 1
                 if cleanup is not None:
                     cleanup()

@@ -17,17 +17,10 @@ from typing import Any, ClassVar
 from fsspec.spec import AbstractFileSystem
 from fsspec.utils import stringify_path
 
-from omefs.errors import (
-    ConfigError,
-)
+from omefs.errors import ConfigError
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.github.client import GitHubClient
-from omefs.providers.github.paths import (
-    ReleasePath,
-    is_contents_url,
-    normalize,
-    parse_release_path,
-)
+from omefs.providers.github.paths import ReleasePath, is_contents_url, normalize, parse_release_path
 from omefs.providers.github.ratelimit import DEFAULT_MAX_WAIT
 from omefs.redact import register_secret
 
@@ -102,7 +95,7 @@ class ReleasesConnection(AuthMixin, AbstractFileSystem):  # type: ignore[misc]
         self.auth_type = config_type if config_type != "default" else auth_type_of(gh_auth)
         self.endpoint_url = endpoint
         create = opts.get("create_release", False)
-        self.create_release = _check_release_fields(create, "create_release")
+        self.create_release = check_release_fields(create, "create_release")
         timeout = opts.get("timeout", (10.0, 120.0))
         if not isinstance(timeout, (tuple, list)):
             timeout = (timeout, timeout)
@@ -227,7 +220,7 @@ def _number(value: Any, what: str, low: float = 0.0) -> float:
     return number
 
 
-def _check_release_fields(value: Any, what: str) -> Any:
+def check_release_fields(value: Any, what: str) -> Any:
     """``create_release`` / ``mkdir`` keywords: a bool, or a mapping of GitHub's release fields."""
     if value is None or isinstance(value, bool):
         return bool(value)

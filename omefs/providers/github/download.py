@@ -18,12 +18,12 @@ from omefs.errors import (
     PermissionDeniedError,
 )
 from omefs.providers.github.rest import (
-    _CHUNK,
-    _LOCATION_TTL,
-    _SERVER_RETRIES,
+    CHUNK,
+    LOCATION_TTL,
+    SERVER_RETRIES,
+    Attempts,
     RestClient,
-    _Attempts,
-    _response_message,
+    response_message,
 )
 from omefs.redact import get_logger
 
@@ -49,7 +49,7 @@ class DownloadClient(RestClient):
         stream: bool = True,
     ) -> requests.Response:
         """A data-plane request under the shared policy; answers < 400 and ``ok`` are returned."""
-        state, failures = _Attempts(), 0
+        state, failures = Attempts(), 0
         while True:
             sent = dict(headers)
             if authenticate:
@@ -60,7 +60,7 @@ class DownloadClient(RestClient):
                     timeout=self.timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if failures < _SERVER_RETRIES:
+                if failures < SERVER_RETRIES:
                     self._backoff(failures)
                     failures += 1
                     continue
@@ -71,12 +71,12 @@ class DownloadClient(RestClient):
             status = resp.status_code
             if status < 400 or status in ok:
                 return resp
-            message = _response_message(resp)
+            message = response_message(resp)
             resp.close()
             if self._wait_or_renew(state, status, resp.headers, message, operation, uri,
                                    renewable=authenticate):
                 continue
-            if status >= 500 and failures < _SERVER_RETRIES:
+            if status >= 500 and failures < SERVER_RETRIES:
                 self._backoff(failures)
                 failures += 1
                 continue
@@ -111,7 +111,7 @@ class DownloadClient(RestClient):
         else:  # served directly (some proxies): ranged reads go to the same URL
             location, needs_auth = url, authenticate
         with self._locations_lock:
-            self._locations[asset_id] = (location, now + _LOCATION_TTL, needs_auth)
+            self._locations[asset_id] = (location, now + LOCATION_TTL, needs_auth)
         return location, needs_auth
 
     def _open_stream(
@@ -158,7 +158,7 @@ class DownloadClient(RestClient):
                 skip = start if resp.status_code == 200 else 0  # the server ignored Range
                 out = bytearray()
                 want = end - start
-                for chunk in resp.iter_content(_CHUNK):
+                for chunk in resp.iter_content(CHUNK):
                     if skip:
                         if len(chunk) <= skip:
                             skip -= len(chunk)
@@ -191,7 +191,7 @@ class DownloadClient(RestClient):
                     if resp.status_code == 416:
                         break
                     skip = written if resp.status_code == 200 else 0
-                    for chunk in resp.iter_content(_CHUNK):
+                    for chunk in resp.iter_content(CHUNK):
                         if skip:
                             if len(chunk) <= skip:
                                 skip -= len(chunk)
@@ -205,7 +205,7 @@ class DownloadClient(RestClient):
                             callback.relative_update(len(chunk))
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 failures += 1
-                if failures > _SERVER_RETRIES:
+                if failures > SERVER_RETRIES:
                     raise OmefsError(
                         f"download: the connection broke {failures} times "
                         f"({written} of {size} bytes read): {type(exc).__name__}",
@@ -216,7 +216,7 @@ class DownloadClient(RestClient):
             if written >= size or not size:
                 break
             failures += 1
-            if failures > _SERVER_RETRIES:
+            if failures > SERVER_RETRIES:
                 break
         if size and written != size:
             raise ChecksumMismatchError(

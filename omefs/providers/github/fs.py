@@ -49,10 +49,8 @@ from omefs.errors import (
     RateLimitError,
 )
 from omefs.providers.error_mapping import SYNC_METHODS, map_errors
-from omefs.providers.github.connection import MAX_ASSET_SIZE, _check_release_fields
-from omefs.providers.github.paths import (
-    ReleasePath,
-)
+from omefs.providers.github.connection import MAX_ASSET_SIZE, check_release_fields
+from omefs.providers.github.paths import ReleasePath
 from omefs.providers.github.reading import ReleaseReading
 from omefs.redact import get_logger
 
@@ -137,7 +135,7 @@ class GitHubReleasesFileSystem(ReleaseReading):
         (``draft``, ``prerelease``, ``name``, ``body``, ``target_commitish``, ``make_latest``)."""
         p = self._parse(path)
         if p.level == "release":
-            fields = _check_release_fields(kwargs or {}, "mkdir")
+            fields = check_release_fields(kwargs or {}, "mkdir")
             if self.exists(p.path):
                 raise FileExistsError(f"release {self._uri(p)} exists")
             self._create_release(p, fields or {})

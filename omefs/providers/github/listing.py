@@ -7,22 +7,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from omefs.errors import (
-    InvalidURIError,
-    IsAReleaseError,
-    NotFoundError,
-)
+from omefs.errors import InvalidURIError, IsAReleaseError, NotFoundError
 from omefs.providers.github.connection import ReleasesConnection
-from omefs.providers.github.paths import (
-    ACCEPTED_FORMS,
-    ReleasePath,
-    encode_tag,
-)
+from omefs.providers.github.paths import ACCEPTED_FORMS, ReleasePath, encode_tag
 
 __all__ = ["ReleaseListing"]
 
 
 def _when(value: Any) -> datetime | None:
+    """A GitHub timestamp (``…Z``) as an aware datetime, or None."""
     if not value:
         return None
     text = str(value)
@@ -34,7 +27,7 @@ def _when(value: Any) -> datetime | None:
         return None
 
 
-def _release_entry(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
+def release_entry(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
     """An ``ls``/``info`` entry for a release (a folder)."""
     return {
         "name": name,
@@ -53,7 +46,7 @@ def _release_entry(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
     }
 
 
-def _asset_entry(raw: Mapping[str, Any], name: str, release: Mapping[str, Any]) -> dict[str, Any]:
+def asset_entry(raw: Mapping[str, Any], name: str, release: Mapping[str, Any]) -> dict[str, Any]:
     """An ``ls``/``info`` entry for an asset (a file)."""
     entry = {
         "name": name,
@@ -106,7 +99,7 @@ class ReleaseListing(ReleasesConnection):
             except KeyError:
                 pass
         raws = self.client.list_releases(str(p.owner), str(p.repo), uri=f"github://{key}")
-        entries = [_release_entry(r, f"{key}/{encode_tag(str(r.get('tag_name')))}") for r in raws]
+        entries = [release_entry(r, f"{key}/{encode_tag(str(r.get('tag_name')))}") for r in raws]
         if self.dircache.use_listings_cache:
             self.dircache[key] = entries
         return list(entries)
@@ -142,7 +135,7 @@ class ReleaseListing(ReleasesConnection):
                     "exist or is not visible to these credentials)",
                     operation="stat", uri=uri, provider="github",
                 )
-        entry = _release_entry(raw, p.release_path)
+        entry = release_entry(raw, p.release_path)
         self._releases[key] = (time.monotonic(), entry)
         return entry
 
@@ -160,7 +153,7 @@ class ReleaseListing(ReleasesConnection):
         raws = self.client.list_assets(
             str(p.owner), str(p.repo), int(release["id"]), uri=f"github://{key}"
         )
-        entries = [_asset_entry(a, f"{key}/{a.get('name')}", release) for a in raws]
+        entries = [asset_entry(a, f"{key}/{a.get('name')}", release) for a in raws]
         if self.dircache.use_listings_cache:
             self.dircache[key] = entries
         return list(entries)

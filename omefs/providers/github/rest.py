@@ -28,24 +28,22 @@ from omefs.errors import (
     PermissionDeniedError,
 )
 from omefs.providers.github.ratelimit import DEFAULT_MAX_WAIT, RateLimitPolicy, classify
-from omefs.redact import get_logger, redact_text
+from omefs.redact import redact_text
 from omefs.retry import Backoff
 
 __all__ = ["RestClient", "USER_AGENT"]
 
-log = get_logger(__name__)
-
 USER_AGENT = "omefs (PyGithub)"
-_IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "PATCH", "PUT"})
-_SERVER_RETRIES = 3
-_UPLOAD_RETRIES = 2
-_LOCATION_TTL = 60.0
+IDEMPOTENT = frozenset({"GET", "HEAD", "DELETE", "PATCH", "PUT"})
+SERVER_RETRIES = 3
+UPLOAD_RETRIES = 2
+LOCATION_TTL = 60.0
 #: Waits between retries of 5xx answers and broken connections: up to 0.5, 1, 2, 4 s.
 _SERVER_BACKOFF = Backoff(base_delay=0.5, max_delay=4.0)
-_CHUNK = 1 << 20
+CHUNK = 1 << 20
 
 
-def _message(data: Any) -> str:
+def error_message(data: Any) -> str:
     """GitHub's error message, with validation error codes, from a JSON body."""
     if not isinstance(data, Mapping):
         return str(data)[:200] if data else ""
@@ -60,14 +58,16 @@ def _message(data: Any) -> str:
     return message
 
 
-def _response_message(resp: requests.Response) -> str:
+def response_message(resp: requests.Response) -> str:
+    """GitHub's error message from a ``requests`` response (JSON or text)."""
     try:
-        return _message(resp.json())
+        return error_message(resp.json())
     except ValueError:
         return (resp.text or resp.reason or "")[:200]
 
 
-def _already_exists(data: Any) -> bool:
+def is_already_exists(data: Any) -> bool:
+    """Whether a 422 body says ``already_exists`` (an asset name or a release tag in use)."""
     errors = data.get("errors") if isinstance(data, Mapping) else None
     return isinstance(errors, list) and any(
         isinstance(e, Mapping) and e.get("code") == "already_exists" for e in errors
@@ -159,7 +159,7 @@ class RestClient:
         )
 
     def _wait_or_renew(
-        self, state: _Attempts, status: int, headers: Any, message: str,
+        self, state: Attempts, status: int, headers: Any, message: str,
         operation: str, uri: str | None, *, renewable: bool = True,
     ) -> bool:
         """Whether to send the request again: a rate limit waited out, or a 401 renewed once.
@@ -200,7 +200,7 @@ class RestClient:
         """One JSON API call through PyGithub: ``(response headers, decoded body)``."""
         from github.GithubException import GithubException
 
-        state, failures = _Attempts(), 0
+        state, failures = Attempts(), 0
         while True:
             try:
                 answer: tuple[dict[str, Any], Any] = self._requester().requestJsonAndCheck(
@@ -209,21 +209,21 @@ class RestClient:
                 return answer
             except GithubException as exc:
                 status = int(exc.status or 0)
-                message = _message(exc.data)
+                message = error_message(exc.data)
                 if self._wait_or_renew(state, status, exc.headers, message, operation, uri):
                     continue
-                if status >= 500 and verb in _IDEMPOTENT and failures < _SERVER_RETRIES:
+                if status >= 500 and verb in IDEMPOTENT and failures < SERVER_RETRIES:
                     self._backoff(failures)
                     failures += 1
                     continue
-                if status == 422 and _already_exists(exc.data):
+                if status == 422 and is_already_exists(exc.data):
                     raise AlreadyExistsError(
                         f"{operation}: it already exists on GitHub [HTTP 422: {message}]",
                         operation=operation, uri=uri, provider="github",
                     ) from None
                 raise self.error(status, message, operation, uri) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if verb in _IDEMPOTENT and failures < _SERVER_RETRIES:
+                if verb in IDEMPOTENT and failures < SERVER_RETRIES:
                     self._backoff(failures)
                     failures += 1
                     continue
@@ -326,7 +326,7 @@ class RestClient:
 
 
 @dataclass
-class _Attempts:
+class Attempts:
     """What one request has spent so far on rate limits and token renewal."""
 
     waited: float = 0.0

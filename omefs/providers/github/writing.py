@@ -19,11 +19,9 @@ from omefs.errors import (
     NotFoundError,
     OmefsError,
 )
-from omefs.providers.github.connection import _check_release_fields
-from omefs.providers.github.listing import ReleaseListing, _asset_entry, _release_entry
-from omefs.providers.github.paths import (
-    ReleasePath,
-)
+from omefs.providers.github.connection import check_release_fields
+from omefs.providers.github.listing import ReleaseListing, asset_entry, release_entry
+from omefs.providers.github.paths import ReleasePath
 from omefs.redact import get_logger
 
 __all__ = ["ReleaseUploads"]
@@ -55,7 +53,7 @@ class ReleaseUploads(ReleaseListing):
     def _wants_create(self, create_release: Any) -> Any:
         """The release fields to create a missing release with, or False (do not create)."""
         value = create_release if create_release is not None else self.create_release
-        value = _check_release_fields(value, "create_release")
+        value = check_release_fields(value, "create_release")
         if isinstance(value, Mapping):
             return dict(value)
         return {} if value else False
@@ -92,7 +90,7 @@ class ReleaseUploads(ReleaseListing):
         finally:
             self.invalidate_cache(rp.repo_path)
         log.info("created release %s", self._uri(rp))
-        entry = _release_entry(raw, rp.path)
+        entry = release_entry(raw, rp.path)
         self._releases[(str(rp.owner), str(rp.repo), str(rp.tag))] = (time.monotonic(), entry)
         return entry
 
@@ -152,7 +150,7 @@ class ReleaseUploads(ReleaseListing):
                 "GitHub stored asset %r as %r (it renames names with some special characters)",
                 p.asset, raw.get("name"),
             )
-        return _asset_entry(raw, f"{p.release().path}/{raw.get('name')}", release)
+        return asset_entry(raw, f"{p.release().path}/{raw.get('name')}", release)
 
     def _remove_partial(self, p: ReleasePath, release: Mapping[str, Any], name: str, *, temporary: bool) -> None:
         """Delete what a failed upload left (GitHub may keep a broken ``starter`` asset)."""

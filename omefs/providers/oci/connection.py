@@ -33,19 +33,12 @@ from omefs.providers.oci.limits import (
     MiB,
 )
 from omefs.providers.oci.paths import locate
-from omefs.providers.oci.retry import (
-    OCIRetryStrategy,
-    RetryPolicy,
-    TokenRefresher,
-)
-from omefs.redact import get_logger
+from omefs.providers.oci.retry import OCIRetryStrategy, RetryPolicy, TokenRefresher
 
 __all__ = ["OCIConnection"]
 
-log = get_logger(__name__)
 
-
-def _service_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+def service_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Turn the SDK's ``ServiceError`` into the ``OSError`` ocifs raises for it.
 
     ``map_errors`` then makes 401/403/404 omefs errors (it reads the cause);
@@ -64,7 +57,8 @@ def _service_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _check_size(name: str, value: Any, low: int, high: int) -> int:
+def check_size(name: str, value: Any, low: int, high: int) -> int:
+    """A size option in bytes within ``[low, high]``, or a :class:`ConfigError` naming it."""
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -80,6 +74,7 @@ def _check_size(name: str, value: Any, low: int, high: int) -> int:
 
 
 def _positive(name: str, value: Any, *, integer: bool = False, allow_zero: bool = False) -> Any:
+    """A numeric option that must be positive (or zero, with ``allow_zero``)."""
     try:
         number = int(value) if integer else float(value)
     except (TypeError, ValueError):
@@ -118,7 +113,7 @@ class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
         copy_timeout: float | None = None,
         **kwargs: Any,
     ) -> None:
-        self.part_size = _check_size("part_size", part_size, MIN_PART_SIZE, MAX_PART_SIZE)
+        self.part_size = check_size("part_size", part_size, MIN_PART_SIZE, MAX_PART_SIZE)
         self.max_concurrency = _positive("max_concurrency", max_concurrency, integer=True)
         self.multipart_threshold = (
             self.part_size if multipart_threshold is None
@@ -136,7 +131,7 @@ class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
         self._omefs_credentials: Any = None
         self._tls = threading.local()
         ref = weakref.ref(self)
-        self.refresher = TokenRefresher(lambda: _signer_of(ref()))
+        self.refresher = TokenRefresher(lambda: signer_of(ref()))
         if (
             auth is None and omefs_route is None
             and not (self.credential_kwargs & set(kwargs))
@@ -263,7 +258,7 @@ class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
             if exc.status == 404:
                 return super().info(path, **kwargs)  # a folder, or not there
             raise ocifs.core.translate_oci_error(exc) from exc
-        return _file_info(name, headers)
+        return file_info(name, headers)
 
     def exists(self, path: str, **kwargs: Any) -> bool:
         """Whether ``path`` exists; credentials that are refused raise rather than say "no"."""
@@ -274,7 +269,8 @@ class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
             return False
 
 
-def _signer_of(fs: Any) -> Any:
+def signer_of(fs: Any) -> Any:
+    """The signer of ``fs``'s SDK client, or None (for the token refresher)."""
     client = getattr(fs, "oci_client", None) if fs is not None else None
     base = getattr(client, "base_client", None)
     return getattr(base, "signer", None)
@@ -295,7 +291,7 @@ def _size_pool(client: Any, size: int) -> None:
         ))
 
 
-def _file_info(name: str, headers: Mapping[str, Any]) -> Any:
+def file_info(name: str, headers: Mapping[str, Any]) -> Any:
     """ocifs's file ``info`` for HEAD ``headers``, plus ``md5`` and ``metadata``."""
     md5 = headers.get("Content-MD5") or headers.get("opc-multipart-md5")
     metadata = {
@@ -316,7 +312,7 @@ def _file_info(name: str, headers: Mapping[str, Any]) -> Any:
     })
 
 
-def _info_checksums(info: Mapping[str, Any]) -> dict[str, str]:
+def info_checksums(info: Mapping[str, Any]) -> dict[str, str]:
     """The MD5s an ``info`` dict carries, by kind."""
     out: dict[str, str] = {}
     md5 = info.get("md5")

@@ -19,11 +19,7 @@ from typing import Any
 
 from omefs.errors import ChecksumMismatchError, TruncatedBodyError
 from omefs.providers.oci.checksum import digest_to_b64, expected_md5
-from omefs.providers.oci.retry import (
-    RetryPolicy,
-    TokenRefresher,
-    call_with_retries,
-)
+from omefs.providers.oci.retry import RetryPolicy, TokenRefresher, call_with_retries
 
 __all__ = ["check_md5", "parallel_read", "read_range", "read_body"]
 

@@ -11,20 +11,15 @@ import ocifs
 import ocifs.core
 
 from omefs.providers.oci.checksum import META_MD5_KEY
-from omefs.providers.oci.connection import _info_checksums, _service_errors
+from omefs.providers.oci.connection import info_checksums, service_errors
 from omefs.providers.oci.download import check_md5, read_range
-from omefs.providers.oci.limits import (
-    MIN_PART_SIZE,
-)
+from omefs.providers.oci.limits import MIN_PART_SIZE
 from omefs.providers.oci.multipart import MultipartUpload
-from omefs.redact import get_logger
 
 if TYPE_CHECKING:
     from omefs.providers.oci.fs import OCIFileSystem
 
 __all__ = ["OCIFile"]
-
-log = get_logger(__name__)
 
 
 def _value(buffer: io.BytesIO | None) -> bytes:
@@ -33,7 +28,7 @@ def _value(buffer: io.BytesIO | None) -> bytes:
 
 def _expected_headers(info: Mapping[str, Any]) -> dict[str, str]:
     """Object headers (for :func:`check_md5`) rebuilt from an ``info`` dict."""
-    sums = _info_checksums(info)
+    sums = info_checksums(info)
     headers: dict[str, str] = {}
     if "content" in sums:
         headers["Content-MD5"] = sums["content"]
@@ -71,7 +66,7 @@ class OCIFile(ocifs.core.OCIFile):  # type: ignore[misc]
             self._read_digest = hashlib.md5()
 
     # -- reading ------------------------------------------------------------
-    @_service_errors
+    @service_errors
     def _fetch_range(self, start: int, end: int, max_attempts: int = 10, **kwargs: Any) -> bytes:
         end = min(end, self.size)
         data = read_range(
@@ -118,7 +113,7 @@ class OCIFile(ocifs.core.OCIFile):  # type: ignore[misc]
             self._upload.abort()
             raise
 
-    @_service_errors
+    @service_errors
     def _upload_chunk(self, final: bool = False, **kwargs: Any) -> bool:
         if self.buffer is None:
             raise ValueError(f"write to a closed file: oci://{self.path}")
@@ -139,7 +134,7 @@ class OCIFile(ocifs.core.OCIFile):  # type: ignore[misc]
         # False: fsspec must not reset the buffer, which keeps the unsent remainder.
         return False
 
-    @_service_errors
+    @service_errors
     def commit(self, **kwargs: Any) -> None:
         """Make the object visible: the single PUT, or the multipart commit (checked)."""
         if self._upload is not None:
@@ -159,7 +154,7 @@ class OCIFile(ocifs.core.OCIFile):  # type: ignore[misc]
         self.fs.invalidate_cache(self.path)
         self.fs.invalidate_cache(self.fs._parent(self.path))
 
-    @_service_errors
+    @service_errors
     def discard(self) -> None:
         """Abort: nothing written becomes visible."""
         if self._upload is not None:

@@ -45,13 +45,10 @@ from fsspec.spec import AbstractFileSystem
 
 from omefs.errors import ChecksumMismatchError, ConfigError
 from omefs.providers.error_mapping import SYNC_METHODS, map_errors
-from omefs.providers.oci.connection import _check_size, _info_checksums, _service_errors, _signer_of
+from omefs.providers.oci.connection import check_size, info_checksums, service_errors, signer_of
 from omefs.providers.oci.copy import CopyResult, copy_object
 from omefs.providers.oci.file import OCIFile
-from omefs.providers.oci.limits import (
-    MAX_PART_SIZE,
-    MIN_PART_SIZE,
-)
+from omefs.providers.oci.limits import MAX_PART_SIZE, MIN_PART_SIZE
 from omefs.providers.oci.reading import OCIReading
 from omefs.redact import get_logger
 
@@ -105,7 +102,7 @@ class OCIFileSystem(OCIReading):
         if mode not in {"r", "rb"} | _WRITE_MODES:
             raise ValueError(f"mode must be one of 'rb', 'wb', 'ab', got {mode!r}")
         if mode in _WRITE_MODES:
-            block_size = _check_size("block_size", block_size or self.part_size, MIN_PART_SIZE,
+            block_size = check_size("block_size", block_size or self.part_size, MIN_PART_SIZE,
                                      MAX_PART_SIZE)
         return OCIFile(
             fs=self,
@@ -119,7 +116,7 @@ class OCIFileSystem(OCIReading):
         )
 
     # -- copying and moving -------------------------------------------------
-    @_service_errors
+    @service_errors
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> CopyResult | None:
         """Copy on the service (``copyObject``), wait for its work request, and check the result.
 
@@ -132,7 +129,7 @@ class OCIFileSystem(OCIReading):
         if source["type"] != "file":
             return None
         region = (kwargs.get("destination_region") or getattr(self._tls, "destination_region", None)
-                  or self.region or getattr(_signer_of(self), "region", None))
+                  or self.region or getattr(signer_of(self), "region", None))
         if not region:
             raise ConfigError(
                 "server-side copy needs the destination region: pass region= to the filesystem "
@@ -163,7 +160,7 @@ class OCIFileSystem(OCIReading):
         finally:
             self._tls.destination_region = None
 
-    @_service_errors
+    @service_errors
     def mv(self, path1: Any, path2: Any, recursive: bool = False, maxdepth: int | None = None,
            **kwargs: Any) -> None:
         """Move: an atomic ``renameObject`` for one object within a bucket, else copy + delete."""
@@ -183,7 +180,7 @@ def _check_copy(source: Mapping[str, Any], dest: Mapping[str, Any], uri: str) ->
             f"server-side copy {uri}: the copy has {dest['size']} bytes, the source {source['size']}",
             operation="copy", provider="oci",
         )
-    a, b = _info_checksums(source), _info_checksums(dest)
+    a, b = info_checksums(source), info_checksums(dest)
     whole_a = a.get("content") or a.get("whole")
     whole_b = b.get("content") or b.get("whole")
     if whole_a and whole_b and whole_a != whole_b:

@@ -11,11 +11,9 @@ from fsspec.callbacks import DEFAULT_CALLBACK
 from oci.exceptions import ServiceError
 
 from omefs.errors import ChecksumMismatchError
-from omefs.providers.oci.connection import _service_errors
+from omefs.providers.oci.connection import service_errors
 from omefs.providers.oci.download import check_md5, parallel_read, read_body, read_range
-from omefs.providers.oci.retry import (
-    call_with_retries,
-)
+from omefs.providers.oci.retry import call_with_retries
 from omefs.providers.oci.writing import OCIWriting
 from omefs.redact import get_logger
 
@@ -99,7 +97,7 @@ class OCIReading(OCIWriting):
                       max_concurrency=self.max_concurrency)
         return digest.digest()
 
-    @_service_errors
+    @service_errors
     def cat_file(self, path: str, start: int | None = None, end: int | None = None,
                  **kwargs: Any) -> bytes:
         """The bytes of ``path`` (or of ``[start, end)``); whole reads are parallel and MD5-checked."""
@@ -147,7 +145,7 @@ class OCIReading(OCIWriting):
         return call_with_retries(once, self.retry_policy, self.refresher,
                                  what=f"GET {bucket}@{namespace}/{key} [{span}]")
 
-    @_service_errors
+    @service_errors
     def get_file(self, rpath: str, lpath: Any = None, callback: Any = DEFAULT_CALLBACK,
                  outfile: Any = None, **kwargs: Any) -> None:
         """Download to a local file (parallel for large objects, MD5-checked).

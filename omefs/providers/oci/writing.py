@@ -15,18 +15,11 @@ from fsspec.callbacks import DEFAULT_CALLBACK
 
 from omefs.errors import ChecksumMismatchError
 from omefs.providers.oci.checksum import META_MD5_KEY, b64md5, digest_to_b64
-from omefs.providers.oci.connection import OCIConnection, _service_errors
-from omefs.providers.oci.limits import (
-    MAX_PART_SIZE,
-    MAX_PARTS,
-    MiB,
-)
+from omefs.providers.oci.connection import OCIConnection, service_errors
+from omefs.providers.oci.limits import MAX_PART_SIZE, MAX_PARTS, MiB
 from omefs.providers.oci.multipart import MultipartUpload
-from omefs.redact import get_logger
 
 __all__ = ["OCIWriting"]
-
-log = get_logger(__name__)
 
 
 class OCIWriting(OCIConnection):
@@ -40,7 +33,7 @@ class OCIWriting(OCIConnection):
             return self.part_size
         return min(MAX_PART_SIZE, math.ceil(needed / MiB) * MiB)
 
-    @_service_errors
+    @service_errors
     def put_single(
         self,
         path: str,
@@ -123,7 +116,7 @@ class OCIWriting(OCIConnection):
             upload.close()
         self.invalidate_cache(self._parent(f"{bucket}@{namespace}/{key}"))
 
-    @_service_errors
+    @service_errors
     def put_file(self, lpath: str, rpath: str, callback: Any = DEFAULT_CALLBACK,
                  mode: str = "overwrite", **kwargs: Any) -> None:
         """Upload a local file: one verified PUT, or a parallel multipart upload if it is large."""
@@ -156,7 +149,7 @@ class OCIWriting(OCIConnection):
             )
         return None
 
-    @_service_errors
+    @service_errors
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
         """Write ``value`` to ``path``: one verified PUT, or a parallel multipart upload."""
         if mode == "create" and self.exists(path):

@@ -16,11 +16,9 @@ from omefs.providers.oci.auth.credentials import (
     SessionTokenFileSigner,
     key_fingerprint,
 )
-from omefs.redact import get_logger, register_secret
+from omefs.redact import register_secret
 
 __all__ = ["user_principal", "config_path", "DEFAULT_CONFIG_PATH", "DEFAULT_PROFILE"]
-
-log = get_logger(__name__)
 
 DEFAULT_CONFIG_PATH = os.path.join("~", ".oci", "config")
 DEFAULT_PROFILE = "DEFAULT"

@@ -17,11 +17,9 @@ from omefs.auth.registry import register
 from omefs.config import AuthConfig
 from omefs.errors import AuthError
 from omefs.providers.oci.auth.credentials import PROVIDER, OCICredentials
-from omefs.redact import get_logger, register_secret
+from omefs.redact import register_secret
 
 __all__ = ["instance_principal", "resource_principal", "oke_workload_identity"]
-
-log = get_logger(__name__)
 
 DEFAULT_METADATA_URL = "http://169.254.169.254/opc/v2"
 DEFAULT_PROXYMUX_PORT = 12250
