@@ -14,6 +14,7 @@ against plain fsspec keeps working.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from omefs.redact import redact_text
@@ -27,6 +28,11 @@ __all__ = [
     "PermissionDeniedError",
     "ChecksumMismatchError",
     "TransferError",
+    "RateLimitError",
+    "AssetTooLargeError",
+    "IsAReleaseError",
+    "AlreadyExistsError",
+    "TruncatedBodyError",
 ]
 
 
@@ -69,7 +75,9 @@ class OmefsError(Exception):
         )
 
 
-def _rebuild(cls: type[OmefsError], message: str, operation, uri, provider) -> OmefsError:
+def _rebuild(
+    cls: type[OmefsError], message: str, operation: str | None, uri: str | None, provider: str | None
+) -> OmefsError:
     err = cls.__new__(cls)
     OmefsError.__init__(err, message)
     err.operation, err.uri, err.provider = operation, uri, provider
@@ -106,3 +114,51 @@ class TransferError(OmefsError):
     def __init__(self, message: str, *, report: Any = None, **context: Any) -> None:
         super().__init__(message, **context)
         self.report = report
+
+
+class RateLimitError(OmefsError):
+    """A service refused a request because a rate limit was reached (GitHub).
+
+    Attributes:
+        kind: ``"primary"`` (the hourly request budget is spent; it comes
+            back at :attr:`reset_at`) or ``"secondary"`` (the service asked for a
+            pause of :attr:`retry_after` seconds that was longer than omefs
+            may wait, see ``max_rate_limit_wait``).
+        reset_at: when the primary budget resets (UTC), where the service said.
+        retry_after: the pause the service asked for, in seconds, where it said.
+        limit: the request budget per hour of these credentials, where known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        reset_at: datetime | None = None,
+        retry_after: float | None = None,
+        limit: int | None = None,
+        **context: Any,
+    ) -> None:
+        super().__init__(message, **context)
+        self.kind = kind
+        self.reset_at = reset_at
+        self.retry_after = retry_after
+        self.limit = limit
+
+
+class AssetTooLargeError(OmefsError, ValueError):
+    """An upload was refused before any byte was sent: GitHub release assets must be under 2 GiB."""
+
+
+class IsAReleaseError(OmefsError, IsADirectoryError):
+    """A file operation named a GitHub release (a folder): deleting one needs ``recursive=True``."""
+
+
+class AlreadyExistsError(OmefsError, FileExistsError):
+    """The service answered that the thing being created exists (GitHub: an asset of that
+    name, or a release of that tag)."""
+
+
+class TruncatedBodyError(OSError):
+    """A response body ended before the promised number of bytes (OCI; retried, so an
+    ``OSError`` as the SDK's own transport errors are, not an :class:`OmefsError`)."""

@@ -178,6 +178,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         rule = owner._match(method, path)
         if rule is not None and rule.action == "status":
             payload = f"injected {rule.status}".encode()
+            # Recorded before the answer is sent: a client that has its answer
+            # must find the request in the log.
+            self._record(method, path, rule.status)
             self.send_response(rule.status)
             for key, value in rule.headers.items():
                 self.send_header(key, value)
@@ -185,7 +188,6 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if method != "HEAD":
                 self.wfile.write(payload)
-            self._record(method, path, rule.status)
             return
         if rule is not None and rule.action == "corrupt_upload" and body:
             quarter = len(body) // 4
@@ -207,6 +209,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             data = _flip(data)
         with owner._lock:
             owner.bytes_down += len(data)
+        self._record(method, path, status)  # before the answer: see above
         self.send_response(status)
         for key, value in reply_headers:
             self.send_header(key, value)
@@ -219,12 +222,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 self.wfile.write(data[: len(data) // 2])
                 self.wfile.flush()
             self.close_connection = True
-            self._record(method, path, status)
             return
         self.end_headers()
         if method != "HEAD" and data:
             self.wfile.write(data)
-        self._record(method, path, status)
 
     def _record(self, method: str, path: str, status: int) -> None:
         with self.owner._lock:

@@ -12,21 +12,34 @@ results) and adds:
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 import s3fs
 
+from omefs.providers.aws import PROVIDER
+from omefs.providers.base import URISyntaxError
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
 
 __all__ = ["S3FileSystem"]
 
-_AT_REGION = re.compile(r"^(?P<bucket>[^/@]+)@(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)(?P<rest>/.*)?$")
+
+def _split_region(path: str) -> tuple[str, str | None]:
+    """``BUCKET@REGION/PATH`` (scheme optional) as ``(BUCKET/PATH, REGION)``, by the
+    ``s3://`` grammar (:meth:`omefs.providers.aws.S3Provider.parse_uri_parts`); any
+    other path unchanged, with no region."""
+    bare = path.split("://", 1)[-1]
+    try:
+        fields = PROVIDER.parse_uri_parts("s3", bare, path)
+    except URISyntaxError:
+        return path, None
+    if not fields["region"]:
+        return path, None
+    return fields["bucket"] + ("/" + fields["path"] if "/" in bare else ""), fields["region"]
 
 
 @map_errors(*ASYNC_METHODS)
-class S3FileSystem(AuthMixin, s3fs.S3FileSystem):
+class S3FileSystem(AuthMixin, s3fs.S3FileSystem):  # type: ignore[misc]
     """s3fs's filesystem, taking omefs auth configs."""
 
     protocol = ("s3", "s3a")
@@ -48,16 +61,13 @@ class S3FileSystem(AuthMixin, s3fs.S3FileSystem):
     def _strip_protocol(cls, path: Any) -> Any:
         stripped = super()._strip_protocol(path)
         if isinstance(stripped, str):
-            match = _AT_REGION.match(stripped)
-            if match:
-                return match["bucket"] + (match["rest"] or "")
+            stripped, _ = _split_region(stripped)
         return stripped
 
     @classmethod
     def _url_options(cls, path: str) -> dict[str, Any]:
         out = super()._url_options(path)
-        bare = path.split("://", 1)[-1]
-        match = _AT_REGION.match(bare)
-        if match:
-            out["region"] = match["region"]
+        _, region = _split_region(path)
+        if region:
+            out["region"] = region
         return out

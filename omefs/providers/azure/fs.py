@@ -22,15 +22,16 @@ from typing import Any, ClassVar
 import adlfs
 from adlfs.spec import _create_aio_blob_service_client
 
+from omefs.providers.azure.uri import split_path
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
 
-__all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem", "split_azure_url"]
+__all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem"]
 
 
 # adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
 @map_errors(*ASYNC_METHODS, "cat", "expand_path")
-class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
+class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
     """adlfs's filesystem, taking omefs auth configs."""
 
     protocol = ("abfs", "az", "abfss")
@@ -60,7 +61,8 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
                 start = max(size + start, 0)
             if end is not None and end < 0:
                 end = max(size + end, 0)
-        return await super()._cat_file(path, start=start, end=end, **kwargs)
+        data: bytes = await super()._cat_file(path, start=start, end=end, **kwargs)
+        return data
 
     def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
         """adlfs's service client, with omefs's extra client options when there are any."""
@@ -85,7 +87,8 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):
             self.service_client = BlobServiceClient.from_connection_string(self.connection_string, **extra)
             return None
         if not url or self.connection_string is not None:
-            return super().do_connect()
+            super().do_connect()
+            return None
         self.account_url = url
         credential = self.credential or self.account_key
         if credential is None and self.account_key is None and self.sas_token:
@@ -107,22 +110,6 @@ def _account_from_url(url: str) -> str | None:
     return match.group(1) if match else None
 
 
-_HOST_FORM = re.compile(r"^(?P<account>[a-z0-9]+)\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)/(?P<rest>.*)$")
-_AT_FORM = re.compile(r"^(?P<container>[^/@]+)@(?P<account>[a-z0-9]+)(?P<rest>/.*)?$")
-
-
-def split_azure_url(path: str) -> tuple[str, str | None]:
-    """``azure://`` URL (or its bare path) → (``CONTAINER/PATH``, account or None)."""
-    bare = path[len("azure://"):] if path.startswith("azure://") else path
-    match = _HOST_FORM.match(bare)
-    if match:
-        return match["rest"], match["account"]
-    match = _AT_FORM.match(bare)
-    if match:
-        return match["container"] + (match["rest"] or ""), match["account"]
-    return bare, None
-
-
 class OMEAzureFileSystem(AzureBlobFileSystem):
     """OME's ``azure://`` URLs on adlfs."""
 
@@ -132,12 +119,12 @@ class OMEAzureFileSystem(AzureBlobFileSystem):
     def _strip_protocol(cls, path: Any) -> Any:
         if isinstance(path, list):
             return [cls._strip_protocol(p) for p in path]
-        stripped, _ = split_azure_url(str(path))
+        stripped, _ = split_path(str(path))
         return stripped.lstrip("/").rstrip("/") if stripped.rstrip("/") else ""
 
     @classmethod
     def _url_options(cls, path: str) -> dict[str, Any]:
-        _, account = split_azure_url(path)
+        _, account = split_path(path)
         return {"account_name": account} if account else {}
 
 

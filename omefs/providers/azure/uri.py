@@ -10,7 +10,7 @@ from omefs.providers.base import URISyntaxError
 if TYPE_CHECKING:
     from omefs.uri import ObjectURI
 
-__all__ = ["FORMS", "parse", "validate", "fsspec_url"]
+__all__ = ["FORMS", "parse", "validate", "format_uri", "fsspec_url", "split_path"]
 
 FORMS = (
     "azure://CONTAINER/PATH",
@@ -23,7 +23,11 @@ FORMS = (
 
 _CONTAINER_RE = re.compile(r"^(?:\$root|\$web|\$logs|[a-z0-9][a-z0-9-]{1,61}[a-z0-9])\Z")
 _ACCOUNT_RE = re.compile(r"^[a-z0-9]{3,24}\Z")
-_HOST_RE = re.compile(r"^(?P<account>[^.]+)\.(?:blob|dfs)\.core\.windows\.net\Z", re.IGNORECASE)
+# The account's host: Azure's public cloud, Azure China and Azure US Government.
+_HOST_RE = re.compile(
+    r"^(?P<account>[^.]+)\.(?:blob|dfs)\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)\Z",
+    re.IGNORECASE,
+)
 
 
 def parse(scheme: str, rest: str, text: str) -> dict[str, Any]:
@@ -55,6 +59,28 @@ def parse(scheme: str, rest: str, text: str) -> dict[str, Any]:
         else:
             container, path = first, after
     return {"bucket": container, "path": path, "account": account}
+
+
+def split_path(path: str) -> tuple[str, str | None]:
+    """A filesystem path (an ``azure://`` URL, or the same without the scheme) in
+    ``CONTAINER/PATH`` form, with the storage account it names (or None).
+
+    The forms are those of :func:`parse`; a path :func:`parse` refuses is
+    passed on unchanged (with no account) for the filesystem to report, and
+    ``ACCOUNT.blob.core.windows.net/`` is the account's root.
+    """
+    bare = path[len("azure://"):] if path.startswith("azure://") else path
+    first, slash, after = bare.partition("/")
+    host = _HOST_RE.match(first)
+    if host is not None:
+        return (after, host.group("account").lower()) if slash else (bare, None)
+    try:
+        fields = parse("azure", bare, path)
+    except URISyntaxError:
+        return bare, None
+    if fields["account"] is None:
+        return bare, None
+    return fields["bucket"] + (f"/{after}" if slash else ""), fields["account"]
 
 
 def validate(fields: dict[str, Any]) -> dict[str, Any]:

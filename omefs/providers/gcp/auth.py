@@ -78,7 +78,7 @@ class GCPCredentials(Credentials):
             return super().http_client()
         from google.auth.transport.requests import AuthorizedSession
 
-        return AuthorizedSession(self.sdk)
+        return AuthorizedSession(self.sdk)  # type: ignore[no-untyped-call]  # google-auth is not annotated
 
     def service_endpoint(self, service: str = "storage") -> str | None:
         """The configured ``endpoint_url``, else ``https://{service}.{universe domain}``."""
@@ -226,7 +226,7 @@ def service_account(config: AuthConfig) -> GCPCredentials:
             operation="resolve", provider=PROVIDER,
         )
     try:
-        creds = sa.Credentials.from_service_account_info(info, scopes=_scopes(config))
+        creds = sa.Credentials.from_service_account_info(info, scopes=_scopes(config))  # type: ignore[no-untyped-call]  # google-auth is not annotated
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"gcp service_account: the key is incomplete or invalid ({exc})",
                           operation="resolve", provider=PROVIDER) from None
@@ -300,7 +300,7 @@ def workload_identity(config: AuthConfig) -> GCPCredentials:
     try:
         # The class itself rather than google.auth.load_credentials_from_dict(), which
         # asks Cloud Resource Manager for the project at load time.
-        creds = kind.Credentials.from_info(info, scopes=_scopes(config, CLOUD_PLATFORM))
+        creds = kind.Credentials.from_info(info, scopes=_scopes(config, CLOUD_PLATFORM))  # type: ignore[no-untyped-call]  # google-auth is not annotated
     except (ValueError, KeyError, TypeError, google.auth.exceptions.GoogleAuthError) as exc:
         raise ConfigError(f"gcp workload_identity: invalid external account configuration: "
                           f"{redact_text(str(exc))}", operation="resolve", provider=PROVIDER) from None
@@ -368,7 +368,7 @@ def impersonation(config: AuthConfig) -> GCPCredentials:
         override = (f"{str(base).rstrip('/')}/v1/projects/-/serviceAccounts/{target}"
                     ":generateAccessToken")
     source = _source_credentials(config)
-    creds = impersonated_credentials.Credentials(
+    creds = impersonated_credentials.Credentials(  # type: ignore[no-untyped-call]  # google-auth is not annotated
         source_credentials=source, target_principal=str(target),
         target_scopes=_scopes(config), delegates=delegates, lifetime=lifetime,
         iam_endpoint_override=override,

@@ -21,7 +21,7 @@ __all__ = ["GCSFileSystem"]
 
 
 @map_errors(*ASYNC_METHODS)
-class GCSFileSystem(AuthMixin, gcsfs.core.GCSFileSystem):
+class GCSFileSystem(AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
     """gcsfs's filesystem, taking omefs auth configs."""
 
     protocol = ("gs", "gcs")

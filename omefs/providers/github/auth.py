@@ -97,7 +97,7 @@ except ImportError:  # pragma: no cover - exercised only without omefs[github]
     AppInstallationAuth = object  # type: ignore[assignment,misc]
 
 
-class InstallationTokenAuth(AppInstallationAuth):  # type: ignore[misc,valid-type]
+class InstallationTokenAuth(AppInstallationAuth):
     """A GitHub App installation token that is renewed before it expires.
 
     PyGithub's :class:`~github.Auth.AppInstallationAuth` does the JWT →

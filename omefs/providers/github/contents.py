@@ -18,7 +18,7 @@ from fsspec.implementations.github import GithubFileSystem
 __all__ = ["ContentsFileSystem"]
 
 
-class ContentsFileSystem(GithubFileSystem):
+class ContentsFileSystem(GithubFileSystem):  # type: ignore[misc]
     """:class:`GithubFileSystem` with a configurable API root (``api_url``)."""
 
     def __init__(

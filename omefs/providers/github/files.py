@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fsspec.spec import AbstractBufferedFile
 
-from omefs.providers.github.errors import AssetTooLargeError
+from omefs.errors import AssetTooLargeError
 
 if TYPE_CHECKING:
     from omefs.providers.github.fs import GitHubReleasesFileSystem
@@ -30,7 +30,7 @@ __all__ = ["AssetReadFile", "AssetWriteFile", "SPOOL_MEMORY"]
 SPOOL_MEMORY = 4 << 20
 
 
-class AssetReadFile(AbstractBufferedFile):
+class AssetReadFile(AbstractBufferedFile):  # type: ignore[misc]
     """A release asset opened for reading: ranged requests, fsspec's block cache."""
 
     def __init__(
@@ -52,10 +52,11 @@ class AssetReadFile(AbstractBufferedFile):
         self.details = asset
 
     def _fetch_range(self, start: int, end: int) -> bytes:
-        return self.fs.client.read_range(self.asset, start, end, uri=f"github://{self.path}")
+        data: bytes = self.fs.client.read_range(self.asset, start, end, uri=f"github://{self.path}")
+        return data
 
 
-class AssetWriteFile(AbstractBufferedFile):
+class AssetWriteFile(AbstractBufferedFile):  # type: ignore[misc]
     """A release asset opened for writing: spooled, uploaded in one request on close.
 
     ``content_type``, ``label`` and ``create_release`` are passed to

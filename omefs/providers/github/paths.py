@@ -15,6 +15,11 @@ round-trip. Asset names cannot contain ``/`` on GitHub. Everything else is
 literal: ``@`` is allowed in tags (``pkg@1.2.0``) and a ``%`` that is not
 ``%2F`` stays a ``%``.
 
+Owner and repository names, and the repository-contents form, are those of
+the ``github://`` grammar (:mod:`omefs.providers.github.uri`); this module
+adds what the filesystem needs on top: paths without the scheme, the
+``%2F``-encoded tag segment and the :class:`ReleasePath` levels.
+
 ``latest`` as the tag means GitHub's "latest release": the newest
 published release that is neither a draft nor a prerelease.
 """
@@ -25,6 +30,7 @@ import re
 from dataclasses import dataclass
 
 from omefs.errors import InvalidURIError
+from omefs.providers.github.uri import NAME_RE, is_contents_url
 
 __all__ = [
     "LATEST",
@@ -46,12 +52,7 @@ ACCEPTED_FORMS = (
 )
 
 _PROTOCOL = re.compile(r"^github(?:://|::)", re.IGNORECASE)
-# fsspec's repository-contents form: ORG:REPO@[REF]/PATH
-_CONTENTS = re.compile(r"^(?:github://)?[^/:@]+:[^/:@]+@", re.IGNORECASE)
 _SLASH = re.compile(r"%2[fF]")
-# GitHub owner (user/org) and repository names.
-_OWNER = re.compile(r"^[A-Za-z0-9_.-]+$")
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def encode_tag(tag: str) -> str:
@@ -62,11 +63,6 @@ def encode_tag(tag: str) -> str:
 def decode_tag(segment: str) -> str:
     """The tag a path segment names (``%2F`` → ``/``)."""
     return _SLASH.sub("/", segment)
-
-
-def is_contents_url(text: str) -> bool:
-    """Whether ``text`` is fsspec's repository-contents form ``github://ORG:REPO@REF/PATH``."""
-    return bool(_CONTENTS.match(str(text)))
 
 
 def normalize(path: str) -> str:
@@ -171,7 +167,7 @@ def parse_release_path(path: str) -> ReleasePath:
             provider="github",
         )
     owner = parts[0]
-    if not _OWNER.match(owner):
+    if not NAME_RE.match(owner):
         raise InvalidURIError(
             f"{owner!r} is not a GitHub owner name (letters, digits, '-', '_', '.') in {original!r}; "
             f"accepted: {ACCEPTED_FORMS}",
@@ -180,7 +176,7 @@ def parse_release_path(path: str) -> ReleasePath:
             provider="github",
         )
     repo = parts[1] if len(parts) > 1 else None
-    if repo is not None and not _REPO.match(repo):
+    if repo is not None and not NAME_RE.match(repo):
         raise InvalidURIError(
             f"{repo!r} is not a GitHub repository name (letters, digits, '.', '-', '_') "
             f"in {original!r}; accepted: {ACCEPTED_FORMS}",

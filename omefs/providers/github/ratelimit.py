@@ -6,7 +6,7 @@ GitHub has two kinds of limit (REST API docs, "Rate limits"):
   5,000 for a token, more for some Apps). When it is spent, GitHub answers
   403 or 429 with ``X-RateLimit-Remaining: 0`` and ``X-RateLimit-Reset``
   (epoch seconds). Waiting may mean most of an hour, so omefs does not
-  wait: it raises :class:`~omefs.providers.github.errors.RateLimitError` saying when
+  wait: it raises :class:`~omefs.errors.RateLimitError` saying when
   the budget resets.
 * **secondary** limits — too many requests too fast, or too many at once.
   GitHub answers 403 or 429, usually with ``Retry-After`` (seconds), else
@@ -15,21 +15,25 @@ GitHub has two kinds of limit (REST API docs, "Rate limits"):
   long as the total pause of one call stays within ``max_wait``; past that
   it raises.
 
-Every wait is a real sleep of at least :attr:`RateLimitPolicy.min_wait`
-seconds and the number of attempts is bounded, so there is never a hot
-retry loop.
+Waits are computed by omefs's one backoff policy, :class:`omefs.retry.Backoff`
+(never less than what GitHub asked for), and ``Retry-After`` is read by
+:func:`omefs.retry.parse_retry_after` (seconds or an HTTP date). Every wait
+is a real sleep of at least :attr:`RateLimitPolicy.min_wait` seconds and the
+number of attempts is bounded, so there is never a hot retry loop.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from omefs.providers.github.errors import RateLimitError
+from omefs.errors import RateLimitError
 from omefs.redact import get_logger
+from omefs.retry import Backoff, parse_retry_after
 
 __all__ = ["RateLimit", "RateLimitPolicy", "classify", "DEFAULT_MAX_WAIT"]
 
@@ -87,7 +91,7 @@ def classify(status: int, headers: Mapping[str, Any] | None, message: str | None
         return None
     msg = (message or "").strip()
     lowered = msg.lower()
-    retry_after = _number(_header(headers, "retry-after"))
+    retry_after = parse_retry_after(_header(headers, "retry-after"))
     remaining = _header(headers, "x-ratelimit-remaining")
     reset = _number(_header(headers, "x-ratelimit-reset"))
     limit = _number(_header(headers, "x-ratelimit-limit"))
@@ -123,12 +127,16 @@ class RateLimitPolicy:
             says (``Retry-After: 0`` must not become a hot loop).
         sleep: the sleep function (tests may count calls; it is always real
             time in omefs).
+        backoff: the jitter under GitHub's asked-for pause (the pause itself
+            is never shortened: :meth:`omefs.retry.Backoff.delay` returns at
+            least what was asked, and the bound is ``max_wait``, not a cap).
     """
 
     max_wait: float = DEFAULT_MAX_WAIT
     max_attempts: int = 6
     min_wait: float = 1.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    backoff: Backoff = field(default=Backoff(base_delay=1.0, max_delay=1.0, max_retry_after=math.inf))
 
     def wait_or_raise(
         self,
@@ -155,10 +163,10 @@ class RateLimitPolicy:
                 provider="github",
             )
         if limit.retry_after is not None:
-            wait = limit.retry_after
+            asked = limit.retry_after
         else:  # GitHub: at least a minute, growing exponentially with repeats
-            wait = _SECONDARY_DEFAULT_WAIT * (2**attempt)
-        wait = max(wait, self.min_wait)
+            asked = _SECONDARY_DEFAULT_WAIT * (2**attempt)
+        wait = max(self.backoff.delay(attempt + 1, asked=asked), self.min_wait)
         if waited + wait > self.max_wait or attempt + 1 >= self.max_attempts:
             raise RateLimitError(
                 f"GitHub secondary rate limit (HTTP {limit.status}): GitHub asked for a pause of "

@@ -11,7 +11,10 @@ from omefs.providers.base import URISyntaxError
 if TYPE_CHECKING:
     from omefs.uri import ObjectURI
 
-__all__ = ["FORMS", "parse", "validate", "format_uri", "name", "parent", "join"]
+__all__ = [
+    "FORMS", "NAME_RE", "parse", "validate", "format_uri", "name", "parent", "join",
+    "is_contents_url",
+]
 
 FORMS = (
     "github://OWNER/REPO/TAG/ASSET",
@@ -20,8 +23,16 @@ FORMS = (
     "github://ORG:REPO@REF/PATH",
 )
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+\Z")
+#: GitHub owner (user or organisation) and repository names.
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+\Z")
+# fsspec's repository-contents form: [github://]ORG:REPO@[REF]/PATH
+_CONTENTS_RE = re.compile(r"^(?:github://)?[^/:@]+:[^/:@]+@", re.IGNORECASE)
 _BAD_REF_CHARS_RE = re.compile(r"[\s/\\\x00-\x1f\x7f]")
+
+
+def is_contents_url(text: str) -> bool:
+    """Whether ``text`` is fsspec's repository-contents form ``github://ORG:REPO@REF/PATH``."""
+    return bool(_CONTENTS_RE.match(str(text)))
 
 
 def parse(scheme: str, rest: str, text: str) -> dict[str, Any]:
@@ -66,7 +77,7 @@ def validate(fields: dict[str, Any]) -> dict[str, Any]:
     elif form not in ("release", "contents"):
         raise URISyntaxError(f"form must be 'release' or 'contents', got {form!r}")
     ref, path = fields["ref"], fields["path"]
-    check_part("owner", fields["namespace"], _NAME_RE.match, "letters, digits, '-', '_' and '.'")
+    check_part("owner", fields["namespace"], NAME_RE.match, "letters, digits, '-', '_' and '.'")
     check_part("repository", fields["bucket"], _repo_ok, "letters, digits, '-', '_' and '.'")
     kind = "ref" if form == "contents" else "tag"
     if ref is not None or form == "contents":
@@ -83,7 +94,7 @@ def validate(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _repo_ok(value: str) -> bool:
-    return bool(_NAME_RE.match(value)) and value not in (".", "..")
+    return bool(NAME_RE.match(value)) and value not in (".", "..")
 
 
 def _ref_ok(value: str) -> bool:

@@ -17,14 +17,9 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from omefs.errors import ChecksumMismatchError
+from omefs.errors import ChecksumMismatchError, TruncatedBodyError
 from omefs.providers.oci.checksum import digest_to_b64, expected_md5
-from omefs.providers.oci.retry import (
-    RetryPolicy,
-    TokenRefresher,
-    TruncatedBodyError,
-    call_with_retries,
-)
+from omefs.providers.oci.retry import RetryPolicy, TokenRefresher, call_with_retries
 
 __all__ = ["check_md5", "parallel_read", "read_range", "read_body"]
 
@@ -40,7 +35,7 @@ def read_body(response: Any, expected: int | None) -> bytes:
             close()
     if expected is not None and len(data) != expected:
         raise TruncatedBodyError(f"expected {expected} bytes, received {len(data)}")
-    return data
+    return bytes(data)
 
 
 def read_range(

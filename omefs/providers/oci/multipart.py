@@ -99,7 +99,7 @@ class MultipartUpload:
         self._pool: ThreadPoolExecutor | None = None
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
         self._lock = threading.Lock()
-        self._futures: dict[int, Future[PartResult]] = {}
+        self._futures: dict[int, Future[PartResult | None]] = {}
         self._failure: tuple[int, BaseException] | None = None
         self._done = False
 
@@ -148,7 +148,7 @@ class MultipartUpload:
         with self._lock:
             self._futures[part_num] = future
 
-    def _part_done(self, part_num: int, future: Future[PartResult]) -> None:
+    def _part_done(self, part_num: int, future: Future[PartResult | None]) -> None:
         self._slots.release()
         if future.cancelled():
             return
@@ -158,9 +158,10 @@ class MultipartUpload:
                 if self._failure is None:
                     self._failure = (part_num, exc)
 
-    def _upload_part(self, part_num: int, data: PartData) -> PartResult:
+    def _upload_part(self, part_num: int, data: PartData) -> PartResult | None:
+        """Send one part; None (nothing sent) when an earlier part already failed."""
         if self._failure is not None:  # another part failed: do not send more
-            raise _Skipped()
+            return None
         body = data() if callable(data) else data
         digest = hashlib.md5(body).digest()
         md5 = digest_to_b64(digest)
@@ -226,15 +227,15 @@ class MultipartUpload:
         results: list[PartResult] = []
         for part_num in sorted(futures):
             try:
-                results.append(futures[part_num].result())
-            except _Skipped:
-                continue
+                result = futures[part_num].result()
             except BaseException as exc:
                 # The done-callback may not have run yet: record the failure here too.
                 with self._lock:
                     if self._failure is None:
                         self._failure = (part_num, exc)
                 break
+            if result is not None:
+                results.append(result)
         self._raise_failure()
         return results
 
@@ -286,10 +287,6 @@ class MultipartUpload:
             self.client.delete_object(self.namespace, self.bucket, self.key)
         except Exception as exc:
             log.warning("could not delete %s after a checksum mismatch (%s)", self.uri, type(exc).__name__)
-
-
-class _Skipped(Exception):
-    """A part not sent because an earlier part failed."""
 
 
 def _part_error(uri: str, part_num: int, exc: BaseException) -> OmefsError:

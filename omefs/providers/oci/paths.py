@@ -3,7 +3,9 @@
 ocifs keys everything (its directory cache, ``ls`` results, ``info`` names)
 on ``BUCKET@NS/PATH``, and a namespace root is ``@NS``. omefs's ``oci://``
 filesystem keeps those internal paths — so results are exactly ocifs's —
-and accepts on input every form of :func:`omefs.uri.parse_uri`:
+and accepts on input every form of :func:`omefs.uri.parse_uri` — the grammar
+of :mod:`omefs.providers.oci.uri`, which this module applies rather than
+repeats:
 
 * ``oci://NS/BUCKET/PATH`` (canonical), ``oci://n/NS/b/BUCKET/o/PATH``,
   ``oci://NS@REGION/BUCKET/PATH``, ocifs's ``oci://BUCKET@NS/PATH`` and
@@ -18,21 +20,19 @@ stripping is idempotent.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from omefs.errors import InvalidURIError
+from omefs.providers.oci.uri import NAME_RE, REGION_RE
 
-__all__ = ["OCILocation", "is_region", "locate", "to_internal"]
+__all__ = ["OCILocation", "is_region", "locate"]
 
-_REGION_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z]+)+-\d+$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
 _SCHEMES = ("oci://",)
 
 
 def is_region(text: str) -> bool:
     """Whether ``text`` looks like an OCI region identifier (``us-ashburn-1``, ``us-gov-ashburn-1``…)."""
-    return bool(_REGION_RE.match(text))
+    return bool(REGION_RE.match(text))
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,12 @@ def _namespace_only(rest: str) -> OCILocation | None:
     bare = rest.rstrip("/")
     if "/" in bare:
         return None
-    if bare.startswith("@") and _NAME_RE.match(bare[1:]):
+    if bare.startswith("@") and NAME_RE.match(bare[1:]):
         return OCILocation(namespace=bare[1:])
     ns, at, region = bare.partition("@")
-    if at and is_region(region) and _NAME_RE.match(ns):
+    if at and is_region(region) and NAME_RE.match(ns):
         return OCILocation(namespace=ns, region=region)
-    if not at and _NAME_RE.match(bare):
+    if not at and NAME_RE.match(bare):
         return OCILocation(namespace=bare)
     return None
 
@@ -99,7 +99,3 @@ def locate(path: str) -> OCILocation:
     uri = parse_uri("oci://" + rest)
     return OCILocation(uri.namespace or "", uri.bucket, uri.path, uri.region)
 
-
-def to_internal(path: str) -> str:
-    """ocifs's ``BUCKET@NS/PATH`` (or ``@NS``) for any accepted form."""
-    return locate(path).internal

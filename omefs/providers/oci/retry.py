@@ -1,6 +1,9 @@
 """Retrying OCI calls: exponential backoff with full jitter, ``Retry-After``, one re-sign on 401.
 
-:class:`RetryPolicy` says how often and how long to wait. Two things use it:
+:class:`RetryPolicy` says how often to try and for how long; the waits
+between tries are omefs's one backoff policy, :class:`omefs.retry.Backoff`
+(full jitter, never less than the server's ``Retry-After``, capped). Two
+things use it:
 
 * :class:`OCIRetryStrategy`, handed to the SDK's ``ObjectStorageClient`` as
   its ``retry_strategy``: every SDK call (ocifs's and omefs's) is retried
@@ -20,32 +23,26 @@ calls that fail together refresh the token once, not once each.
 
 from __future__ import annotations
 
-import email.utils
-import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from omefs.errors import TruncatedBodyError
 from omefs.redact import get_logger
+from omefs.retry import Backoff
 
 __all__ = [
     "RetryPolicy",
     "OCIRetryStrategy",
     "TokenRefresher",
-    "TruncatedBodyError",
     "call_with_retries",
     "is_retryable",
-    "retry_after_seconds",
 ]
 
 log = get_logger(__name__)
 T = TypeVar("T")
-
-
-class TruncatedBodyError(IOError):
-    """A response body ended before the promised number of bytes (retryable)."""
 
 
 @dataclass(frozen=True)
@@ -79,17 +76,19 @@ class RetryPolicy:
         if self.base_delay < 0 or self.max_delay < 0:
             raise ConfigError("retry delays must be >= 0", operation="config", provider="oci")
 
+    @property
+    def waits(self) -> Backoff:
+        """The backoff these delays and caps make."""
+        return Backoff(self.base_delay, self.max_delay, self.max_retry_after)
+
     def backoff(self, attempt: int) -> float:
         """Full jitter: a uniform wait in ``[0, min(max_delay, base_delay * 2**(attempt-1))]``."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** max(0, attempt - 1)))
-        return random.uniform(0, ceiling)
+        return self.waits.jitter(attempt)
 
     def delay(self, exc: BaseException, attempt: int) -> float:
-        """The wait before the next attempt: the server's ``Retry-After`` if it gave one."""
-        after = retry_after_seconds(exc)
-        if after is not None:
-            return min(after, self.max_retry_after)
-        return self.backoff(attempt)
+        """The wait before the next attempt: the jittered backoff, but at least the
+        server's ``Retry-After`` (capped at ``max_retry_after``)."""
+        return self.waits.delay(attempt, exc)
 
 
 def _status_and_code(exc: BaseException) -> tuple[int | None, str | None]:
@@ -120,29 +119,6 @@ def is_retryable(exc: BaseException) -> bool:
     ):
         return True
     return isinstance(exc, (ConnectionError, TimeoutError))
-
-
-def retry_after_seconds(exc: BaseException) -> float | None:
-    """The ``Retry-After`` of a service error, in seconds (delta-seconds or an HTTP date)."""
-    headers = getattr(exc, "headers", None)
-    if not headers:
-        return None
-    try:
-        value = headers.get("retry-after") or headers.get("Retry-After")
-    except AttributeError:
-        return None
-    if value is None:
-        return None
-    value = str(value).strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class TokenRefresher:

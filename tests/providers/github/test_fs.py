@@ -10,13 +10,14 @@ import fsspec
 import pytest
 
 from omefs.errors import (
+    AssetTooLargeError,
     ChecksumMismatchError,
     InvalidURIError,
+    IsAReleaseError,
     NotFoundError,
     OmefsError,
     PermissionDeniedError,
 )
-from omefs.providers.github.errors import AssetTooLargeError, IsAReleaseError
 from omefs.providers.github.fs import GitHubReleasesFileSystem
 from tests.servers.github_fixtures import *  # noqa: F401,F403
 from tests.servers.github_fixtures import OWNER, REPO, make_fs

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from omefs.providers.github.errors import RateLimitError
+from omefs.errors import RateLimitError
 from omefs.providers.github.ratelimit import RateLimitPolicy, classify
 from tests.servers.github_fixtures import *  # noqa: F401,F403
 from tests.servers.github_fixtures import OWNER, REPO, make_fs

@@ -10,15 +10,15 @@ import time
 import pytest
 from oci.exceptions import ServiceError
 
+from omefs.errors import TruncatedBodyError
 from omefs.providers.oci.checksum import expected_md5, multipart_md5
 from omefs.providers.oci.retry import (
     OCIRetryStrategy,
     RetryPolicy,
     TokenRefresher,
-    TruncatedBodyError,
     is_retryable,
-    retry_after_seconds,
 )
+from omefs.retry import retry_after
 
 
 def _error(status: int, code: str = "X", headers: dict | None = None) -> ServiceError:
@@ -42,10 +42,10 @@ def test_connection_errors_and_short_bodies_are_retried():
 
 
 def test_retry_after_seconds_and_dates():
-    assert retry_after_seconds(_error(429, headers={"retry-after": "2.5"})) == 2.5
+    assert retry_after(_error(429, headers={"retry-after": "2.5"})) == 2.5
     future = email.utils.formatdate(time.time() + 30, usegmt=True)
-    assert 25 < retry_after_seconds(_error(503, headers={"Retry-After": future})) <= 30
-    assert retry_after_seconds(_error(503)) is None
+    assert 25 < retry_after(_error(503, headers={"Retry-After": future})) <= 30
+    assert retry_after(_error(503)) is None
     policy = RetryPolicy(max_retry_after=5)
     assert policy.delay(_error(429, headers={"retry-after": "3600"}), 1) == 5
 

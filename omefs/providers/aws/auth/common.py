@@ -15,7 +15,6 @@ __all__ = [
     "botocore_session",
     "client_config",
     "client_creator",
-    "flag",
     "number",
     "options_for",
     "region_of",
@@ -52,10 +51,6 @@ def number(config: AuthConfig, key: str, kind: type, env: str | None = None) -> 
         raise ConfigError(f"aws {config.auth_type}: setting {key} must be positive, got {raw!r}",
                           operation="resolve", provider=PROVIDER)
     return value
-
-
-def flag(value: Any) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def require(config: AuthConfig, **values: Any) -> None:

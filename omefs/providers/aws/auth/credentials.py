@@ -62,7 +62,7 @@ def _parse_expiry(value: Any) -> _dt.datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
     from botocore.utils import parse_timestamp
 
-    parsed = parse_timestamp(str(value))
+    parsed: _dt.datetime = parse_timestamp(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=_dt.timezone.utc)
 
 
@@ -149,7 +149,7 @@ class CredentialSource:
             return BotoCredentials(metadata["access_key"], metadata["secret_key"],
                                    metadata.get("token"), method=self.method)
 
-        class _Following(RefreshableCredentials):
+        class _Following(RefreshableCredentials):  # type: ignore[misc]
             def refresh_needed(self, refresh_in: Any = None) -> bool:
                 return holder.generation != source.generation or super().refresh_needed(refresh_in)
 
@@ -171,7 +171,7 @@ class CredentialSource:
             return AioCredentials(metadata["access_key"], metadata["secret_key"],
                                   metadata.get("token"), method=self.method)
 
-        class _AioFollowing(AioRefreshableCredentials):
+        class _AioFollowing(AioRefreshableCredentials):  # type: ignore[misc]
             def refresh_needed(self, refresh_in: Any = None) -> bool:
                 return holder.generation != source.generation or super().refresh_needed(refresh_in)
 
@@ -307,7 +307,7 @@ class AWSCredentials(Credentials):
 
             creds = self.sdk
 
-            class _Fixed(CredentialProvider):
+            class _Fixed(CredentialProvider):  # type: ignore[misc]
                 METHOD = "omefs"
                 CANONICAL_NAME = "custom-omefs"
 

@@ -30,10 +30,10 @@ from typing import Any
 from omefs.auth.registry import register
 from omefs.config import AuthConfig, as_auth_config
 from omefs.errors import AuthError, ConfigError
+from omefs.flags import is_true
 from omefs.providers.aws.auth.common import (
     botocore_session,
     client_creator,
-    flag,
     number,
     options_for,
     region_of,
@@ -261,7 +261,7 @@ def web_identity(config: AuthConfig) -> AWSCredentials:
     file_loader = FileWebIdentityTokenLoader(token_path)
 
     def load_token() -> str:
-        token = file_loader()
+        token: str = file_loader()
         register_secret(token.strip())  # botocore logs request parameters at DEBUG
         return token
 
@@ -288,7 +288,7 @@ def instance_profile(config: AuthConfig) -> AWSCredentials:
     """
     from botocore.utils import InstanceMetadataFetcher, resolve_imds_endpoint_mode
 
-    if flag(os.environ.get("AWS_EC2_METADATA_DISABLED", "false")):
+    if is_true(os.environ.get("AWS_EC2_METADATA_DISABLED", "false")):
         raise AuthError("aws instance_profile: AWS_EC2_METADATA_DISABLED is set, so the instance "
                         "metadata service is not asked", operation="resolve", provider=PROVIDER)
     session = botocore_session()
@@ -301,7 +301,7 @@ def instance_profile(config: AuthConfig) -> AWSCredentials:
         "ec2_metadata_service_endpoint": endpoint,
         "ec2_metadata_service_endpoint_mode": mode,
         "ec2_credential_refresh_window": 15 * 60,
-        "ec2_metadata_v1_disabled": flag(v1_disabled) if v1_disabled is not None
+        "ec2_metadata_v1_disabled": is_true(v1_disabled) if v1_disabled is not None
         else session.get_config_variable("ec2_metadata_v1_disabled"),
     }
     fetcher = InstanceMetadataFetcher(
@@ -313,7 +313,7 @@ def instance_profile(config: AuthConfig) -> AWSCredentials:
     role: dict[str, str] = {}
 
     def fetch() -> dict[str, Any]:
-        metadata = fetcher.retrieve_iam_role_credentials()
+        metadata: dict[str, Any] = fetcher.retrieve_iam_role_credentials()
         if not metadata:
             raise AuthError(f"aws instance_profile: no role credentials from the instance metadata "
                             f"service at {where}", operation="resolve", provider=PROVIDER)

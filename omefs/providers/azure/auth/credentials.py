@@ -172,7 +172,8 @@ class AzureCredentials(Credentials):
             return True
         now = time.time()
         refresh_on = getattr(self._last, "refresh_on", None)
-        return (refresh_on is not None and now >= refresh_on) or self._last.expires_on - now < REFRESH_MARGIN
+        return bool((refresh_on is not None and now >= refresh_on)
+                    or self._last.expires_on - now < REFRESH_MARGIN)
 
     @property
     def expiry_time(self) -> _dt.datetime | None:

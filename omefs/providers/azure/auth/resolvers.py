@@ -32,6 +32,7 @@ from omefs.auth.base import setting
 from omefs.auth.registry import register
 from omefs.config import AuthConfig
 from omefs.errors import AuthError, ConfigError
+from omefs.flags import is_true
 from omefs.providers.azure.auth.credentials import (
     PROVIDER,
     AsyncTokenCredentialBridge,
@@ -47,14 +48,10 @@ log = get_logger("omefs.providers.azure.auth")
 
 # -- settings --------------------------------------------------------------------
 
-def _flag(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
 def account_name(config: AuthConfig) -> str | None:
-    return setting(config, "account_name", env=("AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT"))
+    """The storage account name: the ``account_name`` setting or the environment."""
+    name = setting(config, "account_name", env=("AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT"))
+    return None if name is None else str(name)
 
 
 def _verify(config: AuthConfig) -> Any:
@@ -62,7 +59,7 @@ def _verify(config: AuthConfig) -> Any:
     if verify is None:
         return None
     if isinstance(verify, bool) or str(verify).strip().lower() in ("true", "false"):
-        return _flag(verify)
+        return is_true(verify)
     path = os.path.expanduser(str(verify))
     if not os.path.isfile(path):
         raise ConfigError(f"azure {config.auth_type}: connection_verify {path!r} is not a CA bundle "
@@ -118,7 +115,7 @@ def _identity_kwargs(config: AuthConfig) -> dict[str, Any]:
         kwargs["authority"] = str(authority)
     discovery = setting(config, "disable_instance_discovery")
     if discovery is not None:
-        kwargs["disable_instance_discovery"] = _flag(discovery)
+        kwargs["disable_instance_discovery"] = is_true(discovery)
     tenants = setting(config, "additionally_allowed_tenants")
     if tenants:
         kwargs["additionally_allowed_tenants"] = (
@@ -238,7 +235,7 @@ def client_certificate(config: AuthConfig) -> AzureCredentials:
         kwargs["password"] = password
     chain = setting(config, "send_certificate_chain", env="AZURE_CLIENT_SEND_CERTIFICATE_CHAIN")
     if chain is not None:
-        kwargs["send_certificate_chain"] = _flag(chain)
+        kwargs["send_certificate_chain"] = is_true(chain)
     if data:
         raw = data.encode() if isinstance(data, str) else bytes(data)
         register_secret(raw)
@@ -343,5 +340,5 @@ def default(config: AuthConfig) -> AzureCredentials:
                 "exclude_powershell_credential", "exclude_developer_cli_credential",
                 "exclude_visual_studio_code_credential"):
         if setting(config, key) is not None:
-            kwargs[key] = _flag(setting(config, key))
+            kwargs[key] = is_true(setting(config, key))
     return _token_credentials(config, DefaultAzureCredential(**kwargs), "DefaultAzureCredential")
