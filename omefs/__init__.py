@@ -21,14 +21,19 @@ from omefs import errors
 from omefs.api import filesystem, open, url_to_fs
 from omefs.config import AuthConfig
 from omefs.errors import (
+    AlreadyExistsError,
+    AssetTooLargeError,
     AuthError,
     ChecksumMismatchError,
     ConfigError,
     InvalidURIError,
+    IsAReleaseError,
     NotFoundError,
     OmefsError,
     PermissionDeniedError,
+    RateLimitError,
     TransferError,
+    TruncatedBodyError,
 )
 from omefs.redact import install_log_filter
 
@@ -56,14 +61,19 @@ __all__ = [
     "storage",
     # errors
     "errors",
+    "AlreadyExistsError",
+    "AssetTooLargeError",
     "AuthError",
     "ChecksumMismatchError",
     "ConfigError",
     "InvalidURIError",
     "NotFoundError",
     "OmefsError",
+    "IsAReleaseError",
     "PermissionDeniedError",
+    "RateLimitError",
     "TransferError",
+    "TruncatedBodyError",
     "__version__",
 ]
 

@@ -162,3 +162,26 @@ class AlreadyExistsError(OmefsError, FileExistsError):
 class TruncatedBodyError(OSError):
     """A response body ended before the promised number of bytes (OCI; retried, so an
     ``OSError`` as the SDK's own transport errors are, not an :class:`OmefsError`)."""
+
+
+# -- internal: raised and caught inside omefs, never by a public call ---------------------
+
+
+class URISyntaxError(ValueError):
+    """Raised by a provider's URI grammar: one part of a URI is wrong, the message says which.
+
+    :func:`omefs.uri.parse_uri` turns it into :class:`InvalidURIError` naming the
+    URI and the provider's accepted forms; it never reaches a caller.
+    """
+
+
+class UsageError(Exception):
+    """A command-line flag or argument that cannot be used (the CLI exits with status 2)."""
+
+
+class IntegrityError(Exception):
+    """The bytes read or written do not match what the store says (size or digest).
+
+    Internal and retryable: the copy engine retries the object and, when every
+    attempt fails, reports it with a :class:`ChecksumMismatchError` message.
+    """

@@ -23,6 +23,7 @@ import sys
 import time
 from typing import Any
 
+from omefs.errors import UsageError
 from omefs.redact import redact_text
 
 #: fsspec's ``type`` of an object (as opposed to ``directory``).
@@ -99,14 +100,14 @@ def _run_check(args: argparse.Namespace) -> int:
 
     try:
         if not args.url and not args.auth:
-            raise _Usage("give a URL, or --auth to check credentials without one")
+            raise UsageError("give a URL, or --auth to check credentials without one")
         explicit = load_auth(args.auth)
         options = parse_option_pairs(getattr(args, "option", None))
         if args.endpoint_url:
             options["endpoint_url"] = args.endpoint_url
         result = check(args.url, auth=explicit, auth_name=args.auth, options=options,
                        call=not args.no_call)
-    except (_Usage, ConfigError, InvalidURIError) as exc:
+    except (UsageError, ConfigError, InvalidURIError) as exc:
         sys.stderr.write(f"omefs: error: {redact_text(str(exc))}\n")
         return EXIT_USAGE
     if args.json:
@@ -116,10 +117,6 @@ def _run_check(args: argparse.Namespace) -> int:
     else:
         _print_text(result)
     return EXIT_OK if result["ok"] else EXIT_FAILED
-
-
-class _Usage(Exception):
-    pass
 
 
 # -- the check itself -------------------------------------------------------------------
@@ -158,7 +155,7 @@ def check(url: str | None, *, auth: Any = None, auth_name: str | None = None,
             scheme = url.split("://", 1)[0] if "://" in url else ""
             provider = auth_provider(scheme)
             if provider is None:
-                raise _Usage(f"{url!r} is not a URL of a store omefs knows "
+                raise UsageError(f"{url!r} is not a URL of a store omefs knows "
                              "(s3://, gs://, az://, azure://, oci://, github://)")
             config = AuthConfig(provider=provider, auth_type="default")
             out["source"] = "default"

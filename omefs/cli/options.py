@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from omefs.config import AuthConfig, as_auth_config
-from omefs.errors import ConfigError
+from omefs.errors import ConfigError, UsageError
 from omefs.redact import register_secrets_in
 
 __all__ = [
@@ -34,10 +34,6 @@ __all__ = [
 ]
 
 _FILE_SUFFIXES = {".yaml", ".yml", ".json"}
-
-
-class UsageError(Exception):
-    """A flag value that cannot be used (exit status 2)."""
 
 
 def is_remote(url: str) -> bool:

@@ -29,18 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from omefs.errors import URISyntaxError
+
 if TYPE_CHECKING:
     from omefs.uri import ObjectURI
 
 __all__ = ["Capabilities", "Provider", "URISyntaxError", "load_object"]
-
-
-class URISyntaxError(ValueError):
-    """Raised by a provider's URI grammar: one part of a URI is wrong, the message says which.
-
-    :func:`omefs.uri.parse_uri` turns it into :class:`~omefs.errors.InvalidURIError`
-    naming the URI and the provider's accepted forms; it never reaches a caller.
-    """
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from omefs.errors import IntegrityError
+
 if TYPE_CHECKING:
     from omefs.providers.base import Provider
 
@@ -51,15 +53,6 @@ __all__ = [
 
 _HEX_MD5 = re.compile(r"^[0-9a-f]{32}$")
 _MULTIPART = re.compile(r"^([0-9a-f]{32})-(\d+)$")
-
-
-class IntegrityError(Exception):
-    """The bytes read or written do not match what the store says (size or digest).
-
-    Internal and retryable: the engine retries the object and, when every
-    attempt fails, reports it with a :class:`~omefs.errors.ChecksumMismatchError`
-    message.
-    """
 
 
 @dataclass(frozen=True)
