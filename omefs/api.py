@@ -44,7 +44,8 @@ def url_to_fs(
 ) -> tuple[fsspec.AbstractFileSystem, str]:
     """``(filesystem, path)`` for ``uri``, as :func:`fsspec.core.url_to_fs` with ``auth=``."""
     _make_known(uri)
-    return fsspec.core.url_to_fs(uri, **_with_auth(kwargs, auth))
+    fs, path = fsspec.core.url_to_fs(uri, **_with_auth(kwargs, auth))
+    return fs, str(path)
 
 
 def _make_known(uri: str) -> None:

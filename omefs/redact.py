@@ -26,6 +26,8 @@ are masked, not dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import logging
 import re
 import threading
@@ -140,7 +142,7 @@ def register_secrets_in(settings: Mapping[str, Any]) -> None:
             register_secret(value)
 
 
-def _walk_values(mapping: Mapping[str, Any]):
+def _walk_values(mapping: Mapping[str, Any]) -> Iterator[Any]:
     for value in mapping.values():
         if isinstance(value, Mapping):
             yield from _walk_values(value)

@@ -71,7 +71,7 @@ class CompletedPart:
 
 def _uri_text(uri: Any) -> str:
     if isinstance(uri, os.PathLike):
-        return os.fspath(uri)
+        return str(os.fspath(uri))
     if isinstance(uri, str):
         return uri
     if hasattr(uri, "fsspec_url") and hasattr(uri, "provider"):
@@ -167,7 +167,8 @@ class Storage:
     def get(self, uri: Any) -> IO[bytes]:
         """A binary file object reading the object (close it, or use ``with``)."""
         fs, path, _ = self._fs(uri)
-        return fs.open(path, "rb")
+        handle: IO[bytes] = fs.open(path, "rb")
+        return handle
 
     def put(self, uri: Any, data: bytes | IO[bytes], size: int | None = None) -> None:
         """Store ``data`` (bytes, or a binary file object read to its end) as the object."""

@@ -46,7 +46,7 @@ def register(provider: str, auth_type: str, resolver=None):  # type: ignore[no-u
     """
     key = (auth_provider(provider) or provider.strip().lower(), auth_type.strip().lower())
 
-    def decorate(fn):  # type: ignore[no-untyped-def]
+    def decorate(fn: R) -> R:
         with _lock:
             _resolvers[key] = fn
         return fn

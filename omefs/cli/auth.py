@@ -56,7 +56,7 @@ Examples:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``omefs auth`` (with its ``check`` sub-verb) on ``subparsers``."""
-    auth = subparsers.add_parser(
+    auth: argparse.ArgumentParser = subparsers.add_parser(
         "auth", help="Check credentials: which are used for a URL, and whether they work",
         description="Commands about credentials.\n\n" + _EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -41,7 +41,7 @@ def _read_only_ops() -> type:
     from fsspec.fuse import FUSEr
     from fuse import FuseOSError
 
-    class ReadOnlyFUSEr(FUSEr):  # type: ignore[misc, valid-type]
+    class ReadOnlyFUSEr(FUSEr):  # type: ignore[misc]
         """fsspec's FUSE operations with every write refused (EROFS)."""
 
         def _refuse(self, *args: Any, **kwargs: Any) -> Any:

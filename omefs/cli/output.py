@@ -46,7 +46,7 @@ def format_time(value: Any) -> str | None:
     if isinstance(value, _dt.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=_dt.timezone.utc)
-        return value.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
+        return str(value.astimezone(_dt.timezone.utc).isoformat()).replace("+00:00", "Z")
     if isinstance(value, (int, float)):
         return format_time(_dt.datetime.fromtimestamp(value, tz=_dt.timezone.utc))
     text = str(value)

@@ -160,7 +160,7 @@ def _add_verb(
     handler: str,
     parents: Sequence[argparse.ArgumentParser] = (),
 ) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
+    parser: argparse.ArgumentParser = subparsers.add_parser(
         name,
         prog=f"{PROG} {name}",
         help=summary,

@@ -153,7 +153,7 @@ def _targets(fs: Any, path: str, args: argparse.Namespace) -> list[str]:
 
 def _url_of(name: str, root: str, args: argparse.Namespace) -> str:
     if name == root:
-        return args.url
+        return str(args.url)
     base = args.url if args.url.endswith("/") else args.url + "/"
     return base + name[len(root) + 1:] if name.startswith(root + "/") else name
 

@@ -88,7 +88,7 @@ class Endpoint:
     @property
     def protocol(self) -> str:
         proto = self.fs.protocol
-        return proto[0] if isinstance(proto, (list, tuple)) else proto
+        return str(proto[0] if isinstance(proto, (list, tuple)) else proto)
 
     def url(self, path: str) -> str:
         """The URL of ``path`` (a path of this filesystem), for reports."""

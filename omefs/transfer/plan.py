@@ -77,7 +77,8 @@ def _is_file(info: dict[str, Any] | None) -> bool:
 
 async def _info(rt: Runtime, ep: Endpoint, path: str) -> dict[str, Any] | None:
     try:
-        return await rt.run(ep.fs.info, path)
+        info: dict[str, Any] = await rt.run(ep.fs.info, path)
+        return info
     except (FileNotFoundError, NotFoundError):
         return None
 
