@@ -26,12 +26,10 @@ are masked, not dropped.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 MASK = "***"
