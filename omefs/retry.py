@@ -15,22 +15,14 @@ import email.utils
 import random
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from omefs.providers.error_mapping import exception_chain
 
 __all__ = ["Backoff", "DEFAULT", "parse_retry_after", "retry_after"]
 
 _RETRY_AFTER_TEXT = re.compile(r"retry-after[\"']?\s*[:=]\s*[\"']?(\d+(?:\.\d+)?)", re.IGNORECASE)
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    cur: BaseException | None = exc
-    while cur is not None and id(cur) not in seen:
-        seen.add(id(cur))
-        yield cur
-        cur = cur.__cause__ or cur.__context__
 
 
 def parse_retry_after(value: Any) -> float | None:
@@ -62,7 +54,7 @@ def retry_after(exc: BaseException | None) -> float | None:
     """Seconds the server asked to wait (``Retry-After``), from any error in ``exc``'s chain."""
     if exc is None:
         return None
-    for link in _chain(exc):
+    for link in exception_chain(exc):
         headers = _headers_of(link)
         value = None
         if headers is not None:

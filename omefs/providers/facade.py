@@ -28,7 +28,7 @@ from omefs.redact import redact_text
 if TYPE_CHECKING:
     from omefs.providers.base import Provider
 
-__all__ = ["FacadeHooks", "Part", "Uploads", "first_line"]
+__all__ = ["FacadeHooks", "Part", "Uploads", "first_line", "local_upload"]
 
 #: Per-upload state a :class:`~omefs.storage.Storage` keeps for hooks that need it,
 #: by upload id (for example the content type of an upload assembled on completion).
@@ -40,6 +40,16 @@ class Part(NamedTuple):
 
     part_number: int
     etag: str
+
+
+def local_upload(path: str, content_type: str | None, uploads: Uploads) -> str:
+    """Start an upload that only omefs tracks (its parts are staged, then joined on
+    completion): a fresh id, remembered in ``uploads`` with the path and content type."""
+    import uuid
+
+    upload_id = uuid.uuid4().hex
+    uploads[upload_id] = {"path": path, "content_type": content_type}
+    return upload_id
 
 
 def first_line(exc: BaseException) -> str:

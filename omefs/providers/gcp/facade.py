@@ -7,11 +7,10 @@ limit); ``omefs auth check`` fetches a token to fill the identity.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from omefs.providers.facade import FacadeHooks, Part, Uploads
+from omefs.providers.facade import FacadeHooks, Part, Uploads, local_upload
 
 __all__ = ["GCSFacade"]
 
@@ -24,9 +23,7 @@ class GCSFacade(FacadeHooks):
 
     def initiate_multipart_upload(self, fs: Any, path: str, *, content_type: str | None,
                                   uploads: Uploads) -> str:
-        upload_id = uuid.uuid4().hex
-        uploads[upload_id] = {"path": path, "content_type": content_type}
-        return upload_id
+        return local_upload(path, content_type, uploads)
 
     def upload_part(self, fs: Any, path: str, upload_id: str, part_number: int, body: bytes, *,
                     md5: str, uploads: Uploads) -> str:
