@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import fsspec
+import pytest
 from fsspec.implementations.memory import MemoryFileSystem
 from fsspec.registry import _registry as _fsspec_registry
 
@@ -70,3 +71,21 @@ def registered() -> Iterator[TMemProvider]:
         if not fsspec_known:
             _fsspec_registry.pop(SCHEME, None)
         TMemFileSystem.store.clear()
+
+
+def _testmem_installed() -> bool:
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        distribution("omefs-testmem")
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+#: Skips a module whose tests need the example provider distribution installed.
+requires_testmem = pytest.mark.skipif(
+    not _testmem_installed(),
+    reason="the example provider is not installed: pip install -e tests/plugins/omefs-testmem "
+           "(make setup does it)",
+)

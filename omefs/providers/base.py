@@ -188,10 +188,19 @@ class Provider:
         return cls  # type: ignore[no-any-return]
 
     def owns(self, fs: Any) -> bool:
-        """Whether the filesystem instance ``fs`` reaches this provider."""
+        """Whether the filesystem instance ``fs`` reaches this provider.
+
+        A filesystem that names its provider (``storage_provider``) belongs to
+        that one; any other is this provider's when :meth:`claims` says so.
+        """
         declared = getattr(fs, "storage_provider", None)
         if isinstance(declared, str) and declared:
             return declared == self.name
+        return self.claims(fs)
+
+    def claims(self, fs: Any) -> bool:
+        """Whether ``fs``, which names no provider, is this one's: by default a
+        filesystem of a parent library listed in :attr:`foreign_modules`."""
         module = type(fs).__module__
         return any(module == m or module.startswith(m + ".") for m in self.foreign_modules)
 

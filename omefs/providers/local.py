@@ -25,10 +25,10 @@ class FileProvider(Provider):
     filesystems = {"*": "fsspec.implementations.local:LocalFileSystem"}
     transfer_hooks = "omefs.providers.hooks:LocalFileHooks"
 
-    def owns(self, fs: Any) -> bool:
+    def claims(self, fs: Any) -> bool:
         from fsspec.implementations.local import LocalFileSystem
 
-        return _declared(fs, self.name, isinstance(fs, LocalFileSystem))
+        return isinstance(fs, LocalFileSystem)
 
 
 class MemoryProvider(Provider):
@@ -42,18 +42,10 @@ class MemoryProvider(Provider):
     filesystems = {"*": "fsspec.implementations.memory:MemoryFileSystem"}
     transfer_hooks = "omefs.providers.hooks:MemoryHooks"
 
-    def owns(self, fs: Any) -> bool:
+    def claims(self, fs: Any) -> bool:
         from fsspec.implementations.memory import MemoryFileSystem
 
-        return _declared(fs, self.name, isinstance(fs, MemoryFileSystem))
-
-
-def _declared(fs: Any, name: str, otherwise: bool) -> bool:
-    """A filesystem that names its provider is that provider's; else ``otherwise``."""
-    declared = getattr(fs, "storage_provider", None)
-    if isinstance(declared, str) and declared:
-        return declared == name
-    return otherwise
+        return isinstance(fs, MemoryFileSystem)
 
 
 FILE = FileProvider()

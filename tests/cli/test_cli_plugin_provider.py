@@ -13,27 +13,14 @@ import json
 import subprocess
 import sys
 import uuid
-from importlib.metadata import PackageNotFoundError, distribution
 
 import fsspec
 import pytest
 
 from tests.cli.test_cli_basic import cli_env, run_cli
+from tests.third_party import requires_testmem
 
-
-def _installed() -> bool:
-    try:
-        distribution("omefs-testmem")
-    except PackageNotFoundError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(
-    not _installed(),
-    reason="the example provider is not installed: pip install -e tests/plugins/omefs-testmem "
-           "(make setup does it)",
-)
+pytestmark = requires_testmem
 
 # Runs each argv of argv[1] (a JSON list) through omefs's command line, one after the
 # other in this one interpreter, and prints [{"argv", "code", "stdout"}, ...] as JSON.

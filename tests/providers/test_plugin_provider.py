@@ -12,7 +12,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import fsspec
@@ -20,21 +19,9 @@ import pytest
 
 import omefs
 from omefs.errors import InvalidURIError
+from tests.third_party import requires_testmem
 
-
-def _installed() -> bool:
-    try:
-        distribution("omefs-testmem")
-    except PackageNotFoundError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(
-    not _installed(),
-    reason="the example provider is not installed: pip install -e tests/plugins/omefs-testmem "
-           "(make setup does it)",
-)
+pytestmark = requires_testmem
 
 
 @pytest.fixture
