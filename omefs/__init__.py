@@ -6,6 +6,7 @@ The public surface is small:
 * :func:`parse_uri` / :class:`ObjectURI` — every provider's URL forms;
 * :class:`AuthConfig` and :func:`resolve` — one auth config, each SDK's credentials;
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
+* :func:`set_storage_class` and :func:`restore` — storage classes in place, archived objects;
 * :func:`storage` — a facade for code written against OME's Go interface;
 * :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
 * :mod:`omefs.errors` — every error omefs raises (its classes are exported here too).
@@ -22,6 +23,7 @@ from omefs.api import filesystem, open, url_to_fs
 from omefs.config import AuthConfig
 from omefs.errors import (
     AlreadyExistsError,
+    ArchivedObjectError,
     AssetTooLargeError,
     AuthError,
     ChecksumMismatchError,
@@ -56,12 +58,16 @@ __all__ = [
     "TransferReport",
     "copy",
     "sync",
+    # storage classes
+    "restore",
+    "set_storage_class",
     # the OME facade
     "Storage",
     "storage",
     # errors
     "errors",
     "AlreadyExistsError",
+    "ArchivedObjectError",
     "AssetTooLargeError",
     "AuthError",
     "ChecksumMismatchError",
@@ -91,6 +97,8 @@ _LAZY = {
     "TransferItem": ("omefs.transfer.report", "TransferItem"),
     "TransferReport": ("omefs.transfer.report", "TransferReport"),
     "storage": ("omefs.storage", "storage"),
+    "set_storage_class": ("omefs.classes_api", "set_storage_class"),
+    "restore": ("omefs.classes_api", "restore"),
     "Storage": ("omefs.storage", "Storage"),
 }
 

@@ -33,6 +33,7 @@ __all__ = [
     "IsAReleaseError",
     "AlreadyExistsError",
     "TruncatedBodyError",
+    "ArchivedObjectError",
 ]
 
 
@@ -102,6 +103,22 @@ class NotFoundError(OmefsError, FileNotFoundError):
 
 class PermissionDeniedError(OmefsError, PermissionError):
     """The credentials were accepted but do not allow the operation."""
+
+
+class ArchivedObjectError(OmefsError, PermissionError):
+    """A read of an archived object that is not restored (S3 ``GLACIER``/``DEEP_ARCHIVE``, Azure
+    ``Archive``, OCI ``Archive``): names the object, its class and how to restore it.
+
+    Attributes:
+        storage_class: the neutral class (``ARCHIVE``).
+        storage_class_native: the service's own name for it, where known.
+    """
+
+    def __init__(self, message: str, *, storage_class: str | None = "ARCHIVE",
+                 storage_class_native: str | None = None, **context: Any) -> None:
+        super().__init__(message, **context)
+        self.storage_class = storage_class
+        self.storage_class_native = storage_class_native
 
 
 class ChecksumMismatchError(OmefsError):

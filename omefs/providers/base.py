@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from omefs.errors import URISyntaxError
 
 if TYPE_CHECKING:
+    from omefs.classes import StorageClasses
     from omefs.uri import ObjectURI
 
 __all__ = ["Capabilities", "Provider", "URISyntaxError", "load_object"]
@@ -69,7 +70,8 @@ class Capabilities:
     #: afterwards: the write is atomic and the service reports no digest a HEAD could add.
     acknowledged_writes: bool = False
     #: Data-management slots (storage classes, versions, encryption, lifecycle).
-    storage_classes: Mapping[str, str] | None = None
+    #: ``storage_classes``: the neutral and native classes (:mod:`omefs.classes`).
+    storage_classes: StorageClasses | None = None
     versions: bool | None = None
     encryption: tuple[str, ...] | None = None
     lifecycle: tuple[str, ...] | None = None

@@ -20,10 +20,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from omefs.errors import AuthError, NotFoundError, OmefsError, PermissionDeniedError
+from omefs.errors import (
+    ArchivedObjectError,
+    AuthError,
+    NotFoundError,
+    OmefsError,
+    PermissionDeniedError,
+)
 from omefs.redact import redact_text
 
-__all__ = ["classify", "translate", "map_errors"]
+__all__ = ["classify", "translate", "map_errors", "archived_error"]
 
 T = TypeVar("T")
 
@@ -46,6 +52,12 @@ _NOT_FOUND_CODES = {
     "BlobNotFound", "ContainerNotFound", "ResourceNotFound", "ObjectNotFound",
     "BucketNotFound", "notFound",
 }
+
+
+# A read of an archived object that is not restored (S3, Azure, OCI).
+_ARCHIVED_CODES = {"InvalidObjectState", "BlobArchived", "NotRestored"}
+_ARCHIVED_TEXT = re.compile(r"<Code>InvalidObjectState</Code>|\bBlobArchived\b|\bNotRestored\b")
+_CLASS_TEXT = re.compile(r"<StorageClass>([A-Z_]+)</StorageClass>")
 
 
 _AUTH_TEXT = re.compile(r"failed to authenticate|signature (?:we calculated )?does not match", re.I)
@@ -103,6 +115,8 @@ def classify(exc: BaseException) -> type[OmefsError] | None:
         return type(exc)
     for link in exception_chain(exc):
         code, status = _code_and_status(link)
+        if code in _ARCHIVED_CODES or _ARCHIVED_TEXT.search(str(link)):
+            return ArchivedObjectError
         if _AUTH_TEXT.search(str(link)):
             # Azurite answers a bad signature with AuthorizationFailure where
             # Azure says AuthenticationFailed; the message is the same.
@@ -139,6 +153,8 @@ def translate(
     cls = classify(exc)
     if cls is None:
         return exc
+    if cls is ArchivedObjectError:
+        return archived_error(exc, operation, uri, provider)
     what = {
         AuthError: "credentials were not accepted",
         PermissionDeniedError: "permission denied",
@@ -153,6 +169,45 @@ def translate(
     if hint and cls in (AuthError, PermissionDeniedError):
         message += f"; credentials used: {hint}"
     return cls(message, operation=operation, uri=uri, provider=provider)
+
+
+def _archived_native(exc: BaseException, provider: str) -> str | None:
+    """The native class an "archived" refusal names, else the provider's only archived class."""
+    for link in exception_chain(exc):
+        response = getattr(link, "response", None)
+        if isinstance(response, dict):
+            named = (response.get("Error") or {}).get("StorageClass")
+            if named:
+                return str(named)
+        match = _CLASS_TEXT.search(str(link))
+        if match:
+            return match.group(1)
+    from omefs.classes import StorageClasses
+    from omefs.providers.registry import get_provider
+
+    try:
+        table = get_provider(provider).capabilities.storage_classes
+    except Exception:  # noqa: BLE001 - an unknown provider: no class to name
+        return None
+    if isinstance(table, StorageClasses) and len(table.archived) == 1:
+        return next(iter(table.archived))
+    return None
+
+
+def archived_error(exc: BaseException, operation: str, uri: str | None,
+                   provider: str) -> ArchivedObjectError:
+    """An :class:`ArchivedObjectError` for the refusal ``exc``: the object, its class, how to restore."""
+    if isinstance(exc, ArchivedObjectError):
+        return exc
+    native = _archived_native(exc, provider)
+    what = uri or "the object"
+    named = f"ARCHIVE, native {native}" if native and native != "ARCHIVE" else "ARCHIVE"
+    message = (f"{operation} refused: {what} is archived (storage class {named}) and cannot be "
+               f"read until it is restored; start a restore with omefs.restore({what!r}, days=1) "
+               f"or `omefs restore {what}`, and read it when the restore is done "
+               "(info()['restore_state'])")
+    return ArchivedObjectError(message, storage_class="ARCHIVE", storage_class_native=native,
+                               operation=operation, uri=uri, provider=provider)
 
 
 def _uri_of(self: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:

@@ -22,7 +22,10 @@ PROJECT = "test"
 # * when its server thread dies (e.g. the port is taken) the emulator would
 #   wait forever: exit instead, so that start() fails fast with the log;
 # * it ignores suffix ranges (``Range: bytes=-N``, the last N bytes) and sends
-#   the whole object; real GCS honours them: rewrite them to ``bytes=S-``.
+#   the whole object; real GCS honours them: rewrite them to ``bytes=S-``;
+# * it ignores the object resource in the body of ``rewrite`` (real GCS
+#   applies it to the destination: that is how a class changes in place,
+#   ``{"storageClass": "NEARLINE"}``): apply its writable fields.
 _LAUNCHER = """\
 import os, re, socketserver, sys, threading, traceback
 socketserver.TCPServer.request_queue_size = 1024
@@ -51,6 +54,25 @@ def _download_with_suffix_ranges(request, response, storage, *args, **kwargs):
     return _download(request, response, storage, *args, **kwargs)
 
 objects.download = _download_with_suffix_ranges  # before the routes are built
+
+_rewrite = objects.rewrite
+
+def _rewrite_with_resource(request, response, storage, *args, **kwargs):
+    _rewrite(request, response, storage, *args, **kwargs)
+    body = request.data if isinstance(request.data, dict) else {}
+    fields = {k: v for k, v in body.items() if k in objects._WRITABLE_FIELDS}
+    if response.status != 200 or not fields:
+        return
+    bucket, name = request.params["dest_bucket_name"], request.params["dest_object_id"]
+    obj = objects._patch(storage, bucket, name, fields)
+    if "storageClass" in fields:
+        obj["timeStorageClassUpdated"] = obj["updated"]
+        storage.patch_object(bucket, name, obj)
+    size = str(obj["size"])
+    response.json({"kind": "storage#rewriteResponse", "totalBytesRewritten": size,
+                   "objectSize": size, "done": True, "resource": obj})
+
+objects.rewrite = _rewrite_with_resource
 
 from gcp_storage_emulator.__main__ import main
 main(sys.argv[1:])

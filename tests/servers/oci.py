@@ -20,7 +20,8 @@ What it checks, as the service does:
   wrong gets 401 ``{"code": "NotAuthenticated", "message": ...}``.
 * ``Content-MD5`` on object and part uploads (400 on a mismatch),
   ``If-Match`` / ``If-None-Match``, ``Range`` (206 / 416), storage tiers
-  (``Archive`` objects must be restored before a GET: 409).
+  (``Archive`` objects must be restored before a GET: 409; see
+  :mod:`tests.servers.oci_tiers` for updateObjectStorageTier and restoreObjects).
 
 What it serves:
 
@@ -83,6 +84,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from tests.servers import oci_tiers
 from tests.servers.fake_http import serve_in_thread, shut_down
 
 __all__ = ["FakeOCI", "Fault", "fingerprint_of", "new_key", "pem_private", "pem_public"]
@@ -184,6 +186,8 @@ class StoredObject:
     multipart_md5: str | None = None
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
     version: str = field(default_factory=lambda: str(uuid.uuid4()))
+    restore_ready: float | None = None  # when a restore of an Archive object completes
+    restored_until: float | None = None  # when the restored copy goes away
 
     @property
     def listed_md5(self) -> str | None:
@@ -333,6 +337,7 @@ class FakeOCI:
             self.uploads: dict[str, Upload] = {}
             self.work_requests: dict[str, WorkRequest] = {}
             self.faults: list[Fault] = []
+            self.restore_seconds = 0.0  # how long RestoreObjects takes, by the server's clock
             self.corruptions: Counter[str] = Counter()
             self.copy_failures: list[tuple[str, str]] = []
             self.copy_steps = 2
@@ -711,7 +716,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return "CreateMultipartUpload" if cmd == "POST" else "ListMultipartUploads"
             return {"PUT": "UploadPart", "GET": "ListMultipartUploadParts",
                     "POST": "CommitMultipartUpload", "DELETE": "AbortMultipartUpload"}.get(cmd, cmd)
-        return {"copyObject": "CopyObject", "renameObject": "RenameObject"}.get(rest or "", "Unknown")
+        return {"copyObject": "CopyObject", "renameObject": "RenameObject",
+                "updateObjectStorageTier": "UpdateObjectStorageTier",
+                "restoreObjects": "RestoreObjects"}.get(rest or "", "Unknown")
 
     # -- signatures -------------------------------------------------------------------
     def _signature_fields(self) -> dict[str, str]:
@@ -908,6 +915,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self._copy(bucket, body)
         if kind == "actions" and rest == "renameObject" and cmd == "POST":
             return self._rename(bucket, body)
+        if kind == "actions" and rest == "updateObjectStorageTier" and cmd == "POST":
+            oci_tiers.update_tier(fake, bucket, body, ServiceError)
+            return self._send(200, b"")
+        if kind == "actions" and rest == "restoreObjects" and cmd == "POST":
+            oci_tiers.restore_objects(fake, bucket, body, ServiceError)
+            return self._send(200, b"")
         raise ServiceError(404, "NotFound", f"no such path {path}")
 
     def _list_buckets(self, ns: str, query: dict[str, str]) -> None:
@@ -1002,7 +1015,7 @@ class _Handler(BaseHTTPRequestHandler):
             full = {"name": name, "size": len(obj.data), "etag": obj.etag, "md5": obj.listed_md5,
                     "timeCreated": _rfc3339(obj.created), "timeModified": _rfc3339(obj.created),
                     "storageTier": obj.tier,
-                    "archivalState": "Archived" if obj.tier == "Archive" else None}
+                    "archivalState": oci_tiers.archival_state(self.fake, obj)}
             objects.append({k: v for k, v in full.items() if k in fields and v is not None})
         result: dict[str, Any] = {"objects": objects, "prefixes": prefixes}
         if more:
@@ -1014,8 +1027,9 @@ class _Handler(BaseHTTPRequestHandler):
             "etag": obj.etag, "last-modified": _http_date(obj.created), "accept-ranges": "bytes",
             "version-id": obj.version, "storage-tier": obj.tier, "Content-Type": obj.content_type,
         }
-        if obj.tier == "Archive":
-            headers["archival-state"] = "Archived"
+        state = oci_tiers.archival_state(self.fake, obj)
+        if state:
+            headers["archival-state"] = state
         if obj.multipart_md5:
             headers["opc-multipart-md5"] = obj.multipart_md5
         elif full and obj.md5:
@@ -1062,7 +1076,7 @@ class _Handler(BaseHTTPRequestHandler):
         if cmd != "GET":
             raise ServiceError(405, "MethodNotAllowed", cmd)
         self._preconditions(obj)
-        if obj.tier == "Archive":
+        if not oci_tiers.readable(fake, obj):
             raise ServiceError(409, "NotRestored", f"the object '{key}' is archived; restore it first")
         data, status, headers = obj.data, 200, self._object_headers(obj, full=True)
         rng = self.headers.get("Range")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from omefs.providers.aws.classes import S3_CLASSES
 from omefs.providers.base import Capabilities, Provider, URISyntaxError
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class S3Provider(Provider):
     capabilities = Capabilities(
         digests=("etag",), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
         max_parts=10_000, server_side_copy=True, conditional_writes=True,
+        storage_classes=S3_CLASSES,
     )
     transfer_hooks = "omefs.providers.aws.transfer:S3TransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.aws.fs:S3FileSystem"}

@@ -7,6 +7,8 @@ results) and adds:
 * ``endpoint_url=`` and ``region=`` as top-level options;
 * the ``s3://BUCKET@REGION/PATH`` form, which reaches a bucket in a region
   other than the default without a hand-set region;
+* ``storage_class=`` on writes and the class in ``info()``/listings
+  (:mod:`omefs.providers.class_aware`);
 * errors mapped to :mod:`omefs.errors`.
 """
 
@@ -18,6 +20,7 @@ import s3fs
 
 from omefs.providers.aws import PROVIDER
 from omefs.providers.base import URISyntaxError
+from omefs.providers.class_aware import AsyncClassMixin
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
 
@@ -39,7 +42,7 @@ def _split_region(path: str) -> tuple[str, str | None]:
 
 
 @map_errors(*ASYNC_METHODS)
-class S3FileSystem(AuthMixin, s3fs.S3FileSystem):  # type: ignore[misc]
+class S3FileSystem(AuthMixin, AsyncClassMixin, s3fs.S3FileSystem):  # type: ignore[misc]
     """s3fs's filesystem, taking omefs auth configs."""
 
     protocol = ("s3", "s3a")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from omefs.providers.azure import uri as _uri
+from omefs.providers.azure.classes import AZURE_CLASSES
 from omefs.providers.base import Capabilities, Provider
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class AzureProvider(Provider):
     capabilities = Capabilities(
         digests=("md5",), min_part_size=1, max_part_size=4000 * MiB, max_parts=50_000,
         server_side_copy=True, conditional_writes=True, acknowledged_writes=True,
+        storage_classes=AZURE_CLASSES,
     )
     transfer_hooks = "omefs.providers.azure.transfer:AzureTransferHooks"
     filesystems: ClassVar[dict[str, str]] = {

@@ -12,6 +12,11 @@ Both accept ``endpoint_url=`` / ``account_url=`` (an emulator, a private
 endpoint, a sovereign cloud): adlfs itself always builds
 ``https://{account_host}``, which cannot reach an ``http://`` emulator
 with a token credential or key, so omefs connects to the given URL itself.
+
+Both take ``storage_class=`` on writes and show the access tier in
+``info()`` and listings (:mod:`omefs.providers.class_aware`): adlfs leaves
+``blob_tier`` out of its entries, so omefs adds it; adlfs's files commit
+their blocks without a tier, so omefs's set it right after the commit.
 """
 
 from __future__ import annotations
@@ -21,17 +26,36 @@ from typing import Any, ClassVar
 
 import adlfs
 from adlfs.spec import _create_aio_blob_service_client
+from fsspec.asyn import sync_wrapper
 
 from omefs.providers.azure.uri import split_path
+from omefs.providers.class_aware import AsyncClassMixin
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
 
-__all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem"]
+__all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem", "TieredAzureBlobFile"]
+
+
+class TieredAzureBlobFile(adlfs.AzureBlobFile):  # type: ignore[misc]
+    """adlfs's file, which sets the blob's access tier once its block list is committed."""
+
+    def __init__(self, *args: Any, omefs_blob_tier: str | None = None, **kwargs: Any) -> None:
+        self.omefs_blob_tier = omefs_blob_tier
+        super().__init__(*args, **kwargs)
+
+    async def _async_upload_chunk(self, final: bool = False, **kwargs: Any) -> Any:
+        out = await super()._async_upload_chunk(final=final, **kwargs)
+        if final and self.omefs_blob_tier and self.mode in {"wb", "xb"}:
+            async with self.container_client.get_blob_client(blob=self.blob) as client:
+                await client.set_standard_blob_tier(self.omefs_blob_tier)
+        return out
+
+    _upload_chunk = sync_wrapper(_async_upload_chunk)
 
 
 # adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
 @map_errors(*ASYNC_METHODS, "cat", "expand_path")
-class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
+class AzureBlobFileSystem(AuthMixin, AsyncClassMixin, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
     """adlfs's filesystem, taking omefs auth configs."""
 
     protocol = ("abfs", "az", "abfss")
@@ -63,6 +87,32 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore
                 end = max(size + end, 0)
         data: bytes = await super()._cat_file(path, start=start, end=end, **kwargs)
         return data
+
+    async def _details(self, contents: Any, *args: Any, **kwargs: Any) -> Any:
+        """adlfs's entries, plus each blob's access tier (``blob_tier``)."""
+        tiers = {}
+        for content in contents:
+            tier = content.get("blob_tier") if hasattr(content, "get") else None
+            if tier is not None and content.get("container") is not None:
+                tiers[f"{content.get('container')}/{content.get('name')}".rstrip("/")] = str(tier)
+        out = await super()._details(contents, *args, **kwargs)
+        for entry in out:
+            tier = tiers.get(str(entry.get("name", "")).rstrip("/"))
+            if tier is not None and entry.get("type") == "file":
+                entry["blob_tier"] = tier
+        return out
+
+    def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+        """adlfs's ``_open``; a file written with ``storage_class=`` gets that tier."""
+        if "r" in mode:
+            kwargs.pop("storage_class", None)
+        self._omefs_native(kwargs, file=True)
+        tier = kwargs.pop("omefs_blob_tier", None)
+        if not tier:
+            return super()._open(path, mode, **kwargs)
+        if kwargs.get("block_size") is None:
+            kwargs["block_size"] = self.blocksize
+        return TieredAzureBlobFile(fs=self, path=path, mode=mode, omefs_blob_tier=tier, **kwargs)
 
     def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
         """adlfs's service client, with omefs's extra client options when there are any."""

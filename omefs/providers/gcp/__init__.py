@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from omefs.providers.base import Capabilities, Provider
+from omefs.providers.gcp.classes import GCS_CLASSES
 
 __all__ = ["GCSProvider", "PROVIDER"]
 
@@ -27,7 +28,7 @@ class GCSProvider(Provider):
     capabilities = Capabilities(
         digests=("crc32c", "md5"), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
         max_parts=10_000, part_alignment=256 * 1024, server_side_copy=True,
-        conditional_writes=True,
+        conditional_writes=True, storage_classes=GCS_CLASSES,
     )
     transfer_hooks = "omefs.providers.gcp.transfer:GCSTransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.gcp.fs:GCSFileSystem"}

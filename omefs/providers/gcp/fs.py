@@ -6,6 +6,11 @@ that probes every bucket over gRPC for hierarchical namespaces; against an
 emulator or a private endpoint that probe fails TLS and stalls about a
 minute per bucket, so omefs uses the JSON-API class, which gives the same
 results for flat buckets.
+
+omefs adds ``storage_class=`` on writes and the class in ``info()`` and
+listings (:mod:`omefs.providers.class_aware`); gcsfs has no argument for a
+class, so it is added to the object resource of the request that starts
+an upload (:func:`omefs.providers.gcp.classes.with_class`).
 """
 
 from __future__ import annotations
@@ -14,14 +19,35 @@ from typing import Any, ClassVar
 
 import gcsfs.core
 
+from omefs.providers.class_aware import WRITE_CLASS, AsyncClassMixin, write_class
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
+from omefs.providers.gcp.classes import with_class
 
-__all__ = ["GCSFileSystem"]
+__all__ = ["GCSFileSystem", "GCSFile"]
+
+#: The requests that start an upload and carry the object resource.
+_STARTS_UPLOAD = ("multipart", "resumable")
+
+
+class GCSFile(gcsfs.core.GCSFile):  # type: ignore[misc]
+    """gcsfs's file, starting its upload with the storage class it was opened with."""
+
+    def __init__(self, *args: Any, storage_class_native: str | None = None, **kwargs: Any) -> None:
+        self.storage_class_native = storage_class_native
+        super().__init__(*args, **kwargs)
+
+    def _initiate_upload(self) -> None:
+        with write_class(self.storage_class_native):
+            super()._initiate_upload()
+
+    def _simple_upload(self) -> None:
+        with write_class(self.storage_class_native):
+            super()._simple_upload()
 
 
 @map_errors(*ASYNC_METHODS)
-class GCSFileSystem(AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
+class GCSFileSystem(AuthMixin, AsyncClassMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
     """gcsfs's filesystem, taking omefs auth configs."""
 
     protocol = ("gs", "gcs")
@@ -32,3 +58,24 @@ class GCSFileSystem(AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.pop("region", None)  # GCS buckets carry their own location
         return kwargs
+
+    async def _call(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        """gcsfs's request, with the storage class of the write in progress added to the
+        request that starts an upload."""
+        native = WRITE_CLASS.get()
+        if native and method.upper() == "POST" and kwargs.get("uploadType") in _STARTS_UPLOAD:
+            kwargs = with_class(native, kwargs)
+        return await super()._call(method, path, *args, **kwargs)
+
+    def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
+        """gcsfs's ``_open``; a file written with ``storage_class=`` starts its upload with it."""
+        if "r" in mode:
+            kwargs.pop("storage_class", None)
+        self._omefs_native(kwargs, file=True)
+        native = kwargs.pop("storage_class_native", None)
+        if not native:
+            return super()._open(path, mode, **kwargs)
+        if kwargs.get("block_size") is None:
+            kwargs["block_size"] = self.default_block_size
+        kwargs["consistency"] = kwargs.get("consistency") or self.consistency
+        return GCSFile(self, path, mode, storage_class_native=native, **kwargs)

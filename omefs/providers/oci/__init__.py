@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from omefs.providers.base import Capabilities, Provider
 from omefs.providers.oci import uri as _uri
+from omefs.providers.oci.classes import OCI_CLASSES
 from omefs.providers.oci.limits import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class OCIProvider(Provider):
     extra = "oci"
     capabilities = Capabilities(
         digests=("md5",), min_part_size=MIN_PART_SIZE, max_part_size=MAX_PART_SIZE,
-        max_parts=MAX_PARTS, server_side_copy=True,
+        max_parts=MAX_PARTS, server_side_copy=True, storage_classes=OCI_CLASSES,
     )
     transfer_hooks = "omefs.providers.oci.transfer:OCITransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.oci.fs:OCIFileSystem"}

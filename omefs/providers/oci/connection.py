@@ -307,6 +307,7 @@ def file_info(name: str, headers: Mapping[str, Any]) -> Any:
         "etag": headers.get("etag"),
         "versionId": headers.get("version-id"),
         "storageTier": headers.get("storage-tier"),
+        "archivalState": headers.get("archival-state"),
         "md5": md5,
         "metadata": metadata,
     })

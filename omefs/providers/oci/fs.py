@@ -17,6 +17,8 @@ ocifs's URL form ``oci://BUCKET@NS/PATH`` gives exactly what ocifs gives
   on failure — also when the code writing to an open file raises — so no
   partial object is ever visible;
 * parallel ranged download of large objects (``cat_file``, ``get_file``);
+* ``storage_class=`` on writes (neutral or native, as ``storage_tier=``)
+  and the class in ``info()`` and listings (:mod:`omefs.providers.class_aware`);
 * retries with exponential backoff and full jitter on 429, 5xx and
   connection errors, honouring ``Retry-After`` (``retries``); a 401 is
   re-sent once with a refreshed security token;
@@ -44,6 +46,7 @@ import fsspec
 from fsspec.spec import AbstractFileSystem
 
 from omefs.errors import ChecksumMismatchError, ConfigError
+from omefs.providers.class_aware import SyncClassMixin
 from omefs.providers.error_mapping import SYNC_METHODS, map_errors
 from omefs.providers.oci.connection import check_size, info_checksums, service_errors, signer_of
 from omefs.providers.oci.copy import CopyResult, copy_object
@@ -60,7 +63,7 @@ _WRITE_MODES = {"w", "wb", "a", "ab"}
 
 
 @map_errors(*SYNC_METHODS, "copy", "mv", "rename", "cat", "exists", "touch", "rmdir")
-class OCIFileSystem(OCIReading):
+class OCIFileSystem(SyncClassMixin, OCIReading):
     """ocifs's filesystem, with omefs auth, every OCI URL form, and parallel, verified transfers.
 
     Every ocifs argument works as in ocifs (``config``, ``signer``,
@@ -99,6 +102,9 @@ class OCIFileSystem(OCIReading):
         **kwargs: Any,
     ) -> OCIFile:
         bucket, namespace, key = self.split_path(path)
+        if mode in {"r", "rb"}:
+            kwargs.pop("storage_class", None)
+        self._omefs_native(kwargs, file=True)  # storage_class= -> storage_tier=
         if mode not in {"r", "rb"} | _WRITE_MODES:
             raise ValueError(f"mode must be one of 'rb', 'wb', 'ab', got {mode!r}")
         if mode in _WRITE_MODES:
