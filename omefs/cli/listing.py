@@ -19,6 +19,8 @@ __all__ = ["cmd_cat", "cmd_ls", "cmd_stat", "entry", "excluded"]
 _MTIME_KEYS = ("LastModified", "last_modified", "updated", "mtime", "timeModified", "modified",
                "created", "timeCreated", "creation_time")
 _CHUNK = 1 << 20
+# info() keys of the storage class (omefs.classes.annotate), shown by stat and ls -l.
+_CLASS_KEYS = ("storage_class", "storage_class_native", "restore_state")
 
 
 def excluded(rel: str, patterns: list[str] | None) -> bool:
@@ -58,13 +60,22 @@ def entry(info: dict[str, Any], root: str, base_url: str, url: str) -> dict[str,
         rel = name
         full = base_url + rel
     is_dir = _is_dir(info)
-    return {
+    out = {
         "name": rel + ("/" if is_dir else ""),
         "url": full + ("/" if is_dir and not full.endswith("/") else ""),
         "type": "directory" if is_dir else "file",
         "size": None if is_dir else int(info.get("size") or 0),
         "modified": modified_of(info),
     }
+    out.update({k: info[k] for k in _CLASS_KEYS if k in info})
+    return out
+
+
+def class_column(e: dict[str, Any]) -> str:
+    """What ``ls -l`` shows of an entry's class: neutral, else native, with a restore state."""
+    shown = e.get("storage_class") or e.get("storage_class_native") or "-"
+    state = e.get("restore_state")
+    return f"{shown}({state})" if state and state != "archived" else str(shown)
 
 
 def _listing(fs: Any, path: str, recursive: bool) -> list[dict[str, Any]]:
@@ -94,6 +105,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
         print_json(entries)
         return 0
     out = sys.stdout
+    classes = any("storage_class_native" in e for e in entries)
     for e in entries:
         if e["type"] == "directory":
             size = "DIR"
@@ -105,6 +117,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
         if args.long:
             when = (e["modified"] or "-")[:19].replace("T", " ")
             line += f"{when:<19}  "
+            if classes:
+                line += f"{class_column(e):<12}  "
         out.write(line + e["name"] + "\n")
     return 0
 
@@ -120,7 +134,8 @@ def cmd_stat(args: argparse.Namespace) -> int:
         "size": info.get("size"),
         "modified": modified_of(info),
     }
-    details = {k: v for k, v in info.items() if k not in ("name", "size", "type")}
+    summary.update({k: info[k] for k in _CLASS_KEYS if k in info})
+    details = {k: v for k, v in info.items() if k not in ("name", "size", "type", *_CLASS_KEYS)}
     if args.json:
         print_json({**summary, "info": details})
         return 0

@@ -1,7 +1,8 @@
 """The ``omefs`` argument parser: the top level, the shared flag groups and every verb.
 
 Each verb names its handler as ``"module:function"`` (``_handler``), so that
-building the parser imports no verb module but :mod:`omefs.cli.auth`
+building the parser imports no verb module but :mod:`omefs.cli.auth` and
+:mod:`omefs.cli.classes`
 (which registers its own sub-verbs). Flag values are checked by
 :mod:`omefs.cli.argtypes`.
 """
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from omefs.cli import auth as _auth_verb
+from omefs.cli import classes as _classes_verb
 from omefs.cli.argtypes import bandwidth, non_negative_int, positive_int, size, size_or_zero
 
 __all__ = ["PROG", "build_parser"]
@@ -133,6 +135,11 @@ def _transfer_parent() -> argparse.ArgumentParser:
         "--part-size", type=size, metavar="SIZE", help="multipart part size, e.g. 64M, 1G"
     )
     group.add_argument("--retries", type=non_negative_int, metavar="N", help="retries per object")
+    group.add_argument(
+        "--storage-class", metavar="CLASS",
+        help="write every object in CLASS (STANDARD, INFREQUENT, COLD, ARCHIVE or the "
+        "destination's own name), or 'preserve': the nearest to each source's class",
+    )
     group.add_argument(
         "--bwlimit",
         type=bandwidth,
@@ -351,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     mount.add_argument("--read-only", action="store_true", help="refuse every write")
     mount.add_argument("--threads", action="store_true", help="serve FUSE requests from several threads")
 
+    _classes_verb.add_set_class(subparsers, _add_verb, [single])
+    _classes_verb.add_restore(subparsers, _add_verb, [single])
     _auth_verb.add_parser(subparsers)
     subparsers.choices["auth"].set_defaults(_handler="omefs.cli.auth:run")
     return parser

@@ -53,6 +53,7 @@ def transfer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "part_size": args.part_size,
         "retries": args.retries,
         "bandwidth": args.bwlimit,
+        "storage_class": getattr(args, "storage_class", None),
     }
     kwargs.update({k: v for k, v in optional.items() if v is not None})
     if getattr(args, "skip_existing", False):

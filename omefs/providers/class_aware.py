@@ -63,6 +63,34 @@ class _ClassBase:
         kwargs.update(classes.ops_of(provider).write_options(native, file=file))
         return native
 
+    def _omefs_map_reads(self, f: Any, path: str) -> Any:
+        """Map the errors of a file's ranged reads (``_fetch_range``, and the read cache that
+        holds it) to :mod:`omefs.errors`, as the filesystem's own methods are: a read of an
+        archived object raises :class:`~omefs.errors.ArchivedObjectError`. Returns ``f``."""
+        fetch = getattr(f, "_fetch_range", None)
+        if not callable(fetch) or getattr(f, "mode", "rb") not in ("r", "rb"):
+            return f
+        from omefs.providers.error_mapping import translate
+
+        provider = str(getattr(self, "storage_provider", "") or self._omefs_provider().name)
+        protocol = self.protocol[0] if isinstance(self.protocol, (list, tuple)) else self.protocol  # type: ignore[attr-defined]
+        uri = path if "://" in str(path) else f"{protocol}://{path}"
+
+        def mapped(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fetch(*args, **kwargs)
+            except Exception as exc:
+                error = translate(exc, "read", uri, provider)
+                if error is exc:
+                    raise
+                raise error from exc
+
+        f._fetch_range = mapped
+        cache = getattr(f, "cache", None)
+        if cache is not None and getattr(cache, "fetcher", None) is not None:
+            cache.fetcher = mapped
+        return f
+
     def _omefs_annotate(self, entry: Any) -> Any:
         """Annotate one entry (listings without detail hold plain names: left alone)."""
         if isinstance(entry, dict) or (hasattr(entry, "get") and hasattr(entry, "__setitem__")):
@@ -108,8 +136,13 @@ class AsyncClassMixin(_ClassBase):
         with write_class(native):
             return await super()._put_file(lpath, rpath, *args, **kwargs)  # type: ignore[misc]
 
-    # Some parents (adlfs) bind their sync methods to their own coroutines; these reach
+    # Some parents (s3fs, adlfs) bind sync methods to their own coroutines; these reach
     # the coroutines above whatever the parent does.
+    def find(self, path: str, *args: Any, **kwargs: Any) -> Any:
+        from fsspec.asyn import sync
+
+        return sync(self.loop, self._find, path, *args, **kwargs)  # type: ignore[attr-defined]
+
     def pipe_file(self, path: str, value: Any, *args: Any, **kwargs: Any) -> Any:
         from fsspec.asyn import sync
 
@@ -124,7 +157,8 @@ class AsyncClassMixin(_ClassBase):
         if "storage_class" in kwargs and "r" in mode:
             kwargs.pop("storage_class")
         self._omefs_native(kwargs, file=True)
-        return super()._open(path, mode, *args, **kwargs)  # type: ignore[misc]
+        f = super()._open(path, mode, *args, **kwargs)  # type: ignore[misc]
+        return self._omefs_map_reads(f, path)
 
 
 class SyncClassMixin(_ClassBase):
@@ -153,4 +187,5 @@ class SyncClassMixin(_ClassBase):
         if "storage_class" in kwargs and "r" in mode:
             kwargs.pop("storage_class")
         self._omefs_native(kwargs, file=True)
-        return super()._open(path, mode, *args, **kwargs)  # type: ignore[misc]
+        f = super()._open(path, mode, *args, **kwargs)  # type: ignore[misc]
+        return self._omefs_map_reads(f, path)

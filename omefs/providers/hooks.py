@@ -175,23 +175,29 @@ class TransferHooks:
         return False
 
     # -- writing ------------------------------------------------------------------------
-    async def write_whole(self, rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteResult:
-        """Write ``data`` as the whole object in one request through fsspec."""
+    async def write_whole(self, rt: Runtime, ep: Endpoint, path: str, data: Any,
+                          **options: Any) -> WriteResult:
+        """Write ``data`` as the whole object in one request through fsspec.
+
+        ``options`` are the filesystem's write options (``storage_class=``).
+        """
         from omefs.transfer.streams import WriteResult
 
         payload = data if isinstance(data, bytes) else bytes(data)
-        await rt.run(ep.fs.pipe_file, path, payload)
+        await rt.run(ep.fs.pipe_file, path, payload, **options)
         return WriteResult()
 
     async def write_stream(self, rt: Runtime, ep: Endpoint, path: str,
-                           chunks: AsyncIterator[Any], *, part_size: int) -> WriteResult:
-        """Stream ``chunks`` into a file opened for writing with ``block_size=part_size``.
+                           chunks: AsyncIterator[Any], *, part_size: int,
+                           **options: Any) -> WriteResult:
+        """Stream ``chunks`` into a file opened for writing with ``block_size=part_size``
+        (and the filesystem's write ``options``, such as ``storage_class=``).
 
         On error the file is discarded, never committed.
         """
         from omefs.transfer.streams import WriteResult, abandon
 
-        f = await rt.run(ep.fs.open, path, "wb", block_size=part_size)
+        f = await rt.run(ep.fs.open, path, "wb", block_size=part_size, **options)
         try:
             async for piece in chunks:
                 await rt.run(f.write, piece if isinstance(piece, bytes) else bytes(piece))
@@ -276,14 +282,16 @@ class LocalFileHooks(TransferHooks):
         await rt.run(_copy_atomically, spath, dpath)
         return "server-side"
 
-    async def write_whole(self, rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteResult:
+    async def write_whole(self, rt: Runtime, ep: Endpoint, path: str, data: Any,
+                          **options: Any) -> WriteResult:
         from omefs.transfer.streams import WriteResult
 
         await rt.run(_write_atomically, path, data)
         return WriteResult()
 
     async def write_stream(self, rt: Runtime, ep: Endpoint, path: str,
-                           chunks: AsyncIterator[Any], *, part_size: int) -> WriteResult:
+                           chunks: AsyncIterator[Any], *, part_size: int,
+                           **options: Any) -> WriteResult:
         from omefs.transfer.streams import WriteResult
 
         parent = os.path.dirname(path)
@@ -315,7 +323,8 @@ class MemoryHooks(TransferHooks):
         return super().join(base, rel) if base else "/" + rel
 
     async def write_stream(self, rt: Runtime, ep: Endpoint, path: str,
-                           chunks: AsyncIterator[Any], *, part_size: int) -> WriteResult:
+                           chunks: AsyncIterator[Any], *, part_size: int,
+                           **options: Any) -> WriteResult:
         from omefs.transfer.streams import WriteResult
 
         parts = [bytes(piece) async for piece in chunks]

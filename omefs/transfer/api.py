@@ -263,6 +263,7 @@ def copy(
     retries: int = DEFAULT_RETRIES,
     bandwidth: int | float | str | None = None,
     dry_run: bool = False,
+    storage_class: str | None = None,
     callback: Callback | None = None,
     progress: bool = False,
     executor: Any = None,
@@ -296,6 +297,14 @@ def copy(
         bandwidth: a cap on bytes read per second, all objects together
             (a number or ``"50MB"``).
         dry_run: plan only; the report lists what would be copied.
+        storage_class: the class every copied object is written with — a
+            neutral class (``STANDARD``, ``INFREQUENT``, ``COLD``,
+            ``ARCHIVE``) or the destination's native name — or
+            ``"preserve"``: each object gets the destination's class nearest
+            its source's. None (default): the destination's default class.
+            A class the destination lacks is a ConfigError before any byte
+            moves. An archived source object that is not restored is
+            reported failed (``ArchivedObjectError``); the rest are copied.
         callback: an fsspec :class:`~fsspec.callbacks.Callback`: total size,
             byte updates, and the hook ``"item"`` per finished object.
         progress: show a tqdm progress bar (when no ``callback`` is given).
@@ -311,7 +320,7 @@ def copy(
     opts = TransferOptions.build(
         recursive=recursive, checksum=checksum, skip_existing=skip_existing, exclude=exclude,
         max_concurrency=max_concurrency, part_size=part_size, retries=retries,
-        bandwidth=bandwidth, dry_run=dry_run,
+        bandwidth=bandwidth, dry_run=dry_run, storage_class=storage_class,
     )
     return _transfer("copy", src, dst, opts, src_auth=src_auth, dst_auth=dst_auth,
                      src_options=src_options, dst_options=dst_options, callback=callback,
@@ -336,6 +345,7 @@ def sync(
     retries: int = DEFAULT_RETRIES,
     bandwidth: int | float | str | None = None,
     dry_run: bool = False,
+    storage_class: str | None = None,
     callback: Callback | None = None,
     progress: bool = False,
     executor: Any = None,
@@ -355,7 +365,7 @@ def sync(
     opts = TransferOptions.build(
         recursive=True, checksum=checksum, skip_existing=True, exclude=exclude,
         max_concurrency=max_concurrency, part_size=part_size, retries=retries,
-        bandwidth=bandwidth, dry_run=dry_run, delete=delete,
+        bandwidth=bandwidth, dry_run=dry_run, delete=delete, storage_class=storage_class,
     )
     return _transfer("sync", src, dst, opts, src_auth=src_auth, dst_auth=dst_auth,
                      src_options=src_options, dst_options=dst_options, callback=callback,

@@ -316,6 +316,7 @@ def bulk_upload(
     retries: int = DEFAULT_RETRIES,
     skip_existing: bool = True,
     checksum: bool = True,
+    storage_class: str | None = None,
     callback: Callback | None = None,
     progress: ProgressFn | bool | None = None,
     raise_on_error: bool = True,
@@ -331,12 +332,15 @@ def bulk_upload(
         part_size: files above this size are uploaded in parts of this size.
         skip_existing: skip files whose object already exists with the same
             size and (where the store exposes one) the same MD5 / ETag.
+        storage_class: the class every object is written with (neutral or
+            the destination's native name); None: the destination's default.
         Other arguments as for :func:`bulk_download`.
     """
     pairs = _upload_pairs(sources, dst)
     opts = TransferOptions.build(
         recursive=True, checksum=checksum, skip_existing=skip_existing, exclude=exclude,
         max_concurrency=max_concurrency, part_size=part_size, retries=retries,
+        storage_class=storage_class,
     )
     cb, fn = _progress_callback(callback, progress, "upload")
     tracker = Progress(cb)

@@ -40,9 +40,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from omefs.errors import ChecksumMismatchError, NotFoundError
+from omefs.errors import ArchivedObjectError, ChecksumMismatchError, NotFoundError
 from omefs.flags import env_flag
-from omefs.providers.error_mapping import classify
+from omefs.providers.error_mapping import archived_error, classify
 from omefs.redact import redact_text
 from omefs.transfer.checks import Checks
 from omefs.transfer.endpoints import Endpoint
@@ -54,6 +54,7 @@ from omefs.transfer.report import TransferItem
 from omefs.transfer.retry import is_retryable, sleep_before_retry
 from omefs.transfer.serverside import same_account, server_side_copy
 from omefs.transfer.slots import WeightedSemaphore
+from omefs.transfer.storage_class import ClassChoice
 from omefs.transfer.streams import Runtime, iter_chunks, read_whole, write_stream, write_whole
 from omefs.transfer.verify import IntegrityError
 
@@ -86,6 +87,8 @@ class Engine:
         self.throttle = Throttle(opts.bandwidth)
         self.slots = WeightedSemaphore(opts.max_concurrency)
         self.checks = Checks(src, dst, opts, rt)
+        #: The class each object is written with (a ConfigError here, before any byte moves).
+        self.classes = ClassChoice(src, dst, opts.storage_class)
         forced = env_flag("OMEFS_TRANSFER_SERVER_SIDE")
         self.server_side = same_account(src, dst) if forced is not False else False
         self._started = time.time()
@@ -158,6 +161,8 @@ class Engine:
                 if not retry:
                     self.slots.release(weight)
                     await self._cleanup_failed(task, exc)
+                    if classify(exc) is ArchivedObjectError:  # name the object, class, remedy
+                        exc = archived_error(exc, "copy", src_url, self.src.name)
                     return TransferItem(src_url, dst_url, task.size, time.monotonic() - started,
                                         attempts, "failed", error=_error_text(exc))
                 self.slots.release(weight)
@@ -216,6 +221,9 @@ class Engine:
             else:
                 self.progress.advance(task.size)
                 moved[0] += task.size
+                native = self.classes.for_task(task)
+                if native is not None:
+                    await self.rt.run(self.classes.set_after_copy, task.dst, native)
                 dest = await self.checks.verify_dest(task, task.fingerprint, None)
                 return method, f"destination {dest}"
         if task.size <= self.opts.single_limit:
@@ -234,7 +242,9 @@ class Engine:
         moved[0] += n
         got = hasher.fingerprint(src_part)
         source = self.checks.check_source(task, got, src_part)
-        result = await write_whole(self.rt, self.dst, task.dst, data)
+        native = self.classes.for_task(task)
+        result = await write_whole(self.rt, self.dst, task.dst, data, storage_class=native,
+                                   attributes=self.classes.obstore_attributes(native))
         del data
         dest = await self.checks.verify_dest(task, got.with_(multipart_etag=None, part_size=None), result)
         return result.method, f"source {source}, destination {dest}"
@@ -283,8 +293,10 @@ class Engine:
             await self.rt.run(self.dst.hooks.abort_uploads, self.dst, task.dst, None, self._started)
         chunks = feed()
         try:
+            native = self.classes.for_task(task)
             result = await write_stream(self.rt, self.dst, task.dst, chunks, part_size=part,
-                                        concurrency=concurrency)
+                                        concurrency=concurrency, storage_class=native,
+                                        attributes=self.classes.obstore_attributes(native))
         finally:
             await chunks.aclose()
             await reader.aclose()

@@ -59,6 +59,8 @@ class TransferOptions:
     threshold: int | None = None
     #: Parallel ranged reads for large objects: True, False or None (decide per source).
     ranged: bool | None = None
+    #: The class to write: a neutral or native name, ``"preserve"``, or None (the default).
+    storage_class: str | None = None
 
     @property
     def single_limit(self) -> int:
@@ -81,6 +83,7 @@ class TransferOptions:
         delete: bool = False,
         threshold: Any = None,
         ranged: bool | None = None,
+        storage_class: str | None = None,
     ) -> TransferOptions:
         """Validate loose input; :class:`ConfigError` names the first bad option."""
         if max_concurrency is None:
@@ -103,12 +106,18 @@ class TransferOptions:
             if rate <= 0:
                 raise ConfigError(f"bandwidth must be positive, got {bandwidth!r}",
                                   operation="transfer")
+        if storage_class is not None and (not isinstance(storage_class, str)
+                                          or not storage_class.strip()):
+            raise ConfigError("storage_class must be a class name (neutral such as COLD, or the "
+                              f"destination's own) or 'preserve', got {storage_class!r}",
+                              operation="transfer")
         limit = None
         if threshold is not None:
             limit = _size(threshold, "size_threshold")
         return cls(
             threshold=limit,
             ranged=ranged,
+            storage_class=storage_class.strip() if storage_class else None,
             recursive=bool(recursive),
             checksum=bool(checksum),
             skip_existing=bool(skip_existing),

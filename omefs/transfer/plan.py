@@ -49,6 +49,7 @@ class Task:
     size: int
     fingerprint: Fingerprint
     existing: Fingerprint | None = None  # the destination object, when listed and present
+    storage_class: str | None = None  # the source's native class, where its listing says
 
 
 @dataclass
@@ -123,7 +124,8 @@ async def build_plan(rt: Runtime, src: Endpoint, dst: Endpoint, opts: TransferOp
         if opts.exclude and excluded(opts.exclude, name, key):
             return plan
         fp = fingerprint_from_info(info, src.provider)
-        task = Task(src_root, dst_path, int(info.get("size") or 0), fp)
+        task = Task(src_root, dst_path, int(info.get("size") or 0), fp,
+                    storage_class=info.get("storage_class_native"))
         if opts.skip_existing:
             existing = await _info(rt, dst, dst_path)
             if _is_file(existing):
@@ -162,7 +164,8 @@ async def build_plan(rt: Runtime, src: Endpoint, dst: Endpoint, opts: TransferOp
             continue
         seen.add(rel)
         task = Task(path, dst.join(dst.root, rel), int(entry.get("size") or 0),
-                    fingerprint_from_info(entry, src.provider))
+                    fingerprint_from_info(entry, src.provider),
+                    storage_class=entry.get("storage_class_native"))
         if rel in listing:
             task.existing = fingerprint_from_info(listing[rel], dst.provider)
         plan.tasks.append(task)

@@ -178,17 +178,32 @@ async def iter_chunks(rt: Runtime, ep: Endpoint, path: str, size: int, chunk: in
 # ---------------------------------------------------------------------------
 # writing
 
-async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteResult:
-    """Write ``data`` as the whole object in one request; nothing partial is ever visible."""
-    located = ep.store(path)
+def _class_options(storage_class: str | None,
+                   attributes: dict[str, str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(obstore keyword arguments, fsspec keyword arguments) that write ``storage_class``."""
+    if storage_class is None:
+        return {}, {}
+    return ({"attributes": attributes} if attributes else {}), {"storage_class": storage_class}
+
+
+async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any, *,
+                      storage_class: str | None = None,
+                      attributes: dict[str, str] | None = None) -> WriteResult:
+    """Write ``data`` as the whole object in one request; nothing partial is ever visible.
+
+    ``storage_class`` (native) is written through obstore's ``attributes``
+    when the provider gives some for it, else through the filesystem.
+    """
+    located = ep.store(path) if storage_class is None or attributes is not None else None
+    by_obstore, by_fsspec = _class_options(storage_class, attributes)
     if located is not None:
         import obstore
 
         store, key = located
-        result = await obstore.put_async(store, key, data, use_multipart=False)
+        result = await obstore.put_async(store, key, data, use_multipart=False, **by_obstore)
         return WriteResult(etag=result.get("e_tag"), version=result.get("version"),
                            acknowledged=len(data))
-    return await ep.hooks.write_whole(rt, ep, path, data)  # type: ignore[no-any-return]
+    return await ep.hooks.write_whole(rt, ep, path, data, **by_fsspec)  # type: ignore[no-any-return]
 
 
 def abandon(f: Any) -> None:
@@ -205,7 +220,8 @@ def abandon(f: Any) -> None:
 
 
 async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
-                       part_size: int, concurrency: int) -> WriteResult:
+                       part_size: int, concurrency: int, storage_class: str | None = None,
+                       attributes: dict[str, str] | None = None) -> WriteResult:
     """Stream ``chunks`` into the destination's multipart API.
 
     If ``chunks`` raises (a read failed, the bytes did not verify), the
@@ -213,15 +229,17 @@ async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterat
     is discarded; a local temporary file is removed) and the error
     propagates: the destination keeps whatever it had before.
     """
-    located = ep.store(path)
+    located = ep.store(path) if storage_class is None or attributes is not None else None
+    by_obstore, by_fsspec = _class_options(storage_class, attributes)
     if located is not None:
         import obstore
 
         store, key = located
         result = await obstore.put_async(store, key, chunks, use_multipart=True,
-                                         chunk_size=part_size, max_concurrency=max(1, concurrency))
+                                         chunk_size=part_size, max_concurrency=max(1, concurrency),
+                                         **by_obstore)
         return WriteResult(etag=result.get("e_tag"), version=result.get("version"),
                            method="multipart", part_size=part_size)
 
     return await ep.hooks.write_stream(rt, ep, path, chunks,  # type: ignore[no-any-return]
-                                       part_size=part_size)
+                                       part_size=part_size, **by_fsspec)

@@ -85,14 +85,15 @@ class GCSTransferHooks(TransferHooks):
     def same_account(self, a: Any, b: Any) -> bool:
         return a is b or gcs_identity(a) == gcs_identity(b)
 
-    async def write_whole(self, rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteResult:
+    async def write_whole(self, rt: Runtime, ep: Endpoint, path: str, data: Any,
+                          **options: Any) -> WriteResult:
         from omefs.providers.error_mapping import exception_chain
         from omefs.transfer.streams import WriteResult
         from omefs.transfer.verify import IntegrityError
 
         payload = data if isinstance(data, bytes) else bytes(data)
         try:
-            await rt.run(ep.fs.pipe_file, path, payload, consistency="md5")
+            await rt.run(ep.fs.pipe_file, path, payload, consistency="md5", **options)
         except Exception as exc:
             if any(type(e).__name__ == "ChecksumError" for e in exception_chain(exc)):
                 raise IntegrityError(f"the upload's MD5 differs from the bytes sent: {exc}") from exc

@@ -110,7 +110,7 @@ class OCIFileSystem(SyncClassMixin, OCIReading):
         if mode in _WRITE_MODES:
             block_size = check_size("block_size", block_size or self.part_size, MIN_PART_SIZE,
                                      MAX_PART_SIZE)
-        return OCIFile(
+        f = OCIFile(
             fs=self,
             path=f"{bucket}@{namespace}/{key}",
             mode=mode,
@@ -120,6 +120,8 @@ class OCIFileSystem(SyncClassMixin, OCIReading):
             autocommit=autocommit,
             **kwargs,
         )
+        self._omefs_map_reads(f, path)  # an archived object's read: ArchivedObjectError
+        return f
 
     # -- copying and moving -------------------------------------------------
     @service_errors
