@@ -15,9 +15,12 @@ against plain fsspec keeps working.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omefs.redact import redact_text
+
+if TYPE_CHECKING:
+    from omefs.transfer.report import TransferReport
 
 __all__ = [
     "OmefsError",
@@ -111,7 +114,7 @@ class ChecksumMismatchError(OmefsError):
 class TransferError(OmefsError):
     """One or more objects of a transfer failed; ``.report`` holds every result."""
 
-    def __init__(self, message: str, *, report: Any = None, **context: Any) -> None:
+    def __init__(self, message: str, *, report: TransferReport | None = None, **context: str | None) -> None:
         super().__init__(message, **context)
         self.report = report
 
@@ -137,7 +140,7 @@ class RateLimitError(OmefsError):
         reset_at: datetime | None = None,
         retry_after: float | None = None,
         limit: int | None = None,
-        **context: Any,
+        **context: str | None,
     ) -> None:
         super().__init__(message, **context)
         self.kind = kind
