@@ -36,6 +36,8 @@ __all__ = [
     "IsAReleaseError",
     "AlreadyExistsError",
     "TruncatedBodyError",
+    "ConnectionFailedError",
+    "ServiceError",
 ]
 
 
@@ -105,6 +107,22 @@ class NotFoundError(OmefsError, FileNotFoundError):
 
 class PermissionDeniedError(OmefsError, PermissionError):
     """The credentials were accepted but do not allow the operation."""
+
+
+class ConnectionFailedError(OmefsError, ConnectionError):
+    """The service could not be reached (connection refused or reset, name not resolved).
+
+    The message names the endpoint and what to check; the network library's
+    own error is the ``__cause__``.
+    """
+
+
+class ServiceError(OmefsError, OSError):
+    """A service or its SDK failed in a way omefs has no finer class for.
+
+    Raised in place of an SDK's own exception, which stays reachable as the
+    ``__cause__`` (its error code and HTTP status are in the message).
+    """
 
 
 class ChecksumMismatchError(OmefsError):
