@@ -96,7 +96,7 @@ def choose(raws: list[dict[str, Any]], p: ArtifactPath, all_names: Iterable[str]
     if not raws:
         names = sorted(set(all_names))
         where = f"run {p.run_id} of {p.repo_path}" if p.run_id is not None else p.repo_path
-        shown = ", ".join(nearest(str(p.selector), names, 10)) if names else "(none)"
+        shown = ", ".join(names[:20]) + (", …" if len(names) > 20 else "") if names else "(none)"
         raise NotFoundError(
             f"{operation}: {where} has no artifact named {p.selector!r}; its artifacts: {shown}",
             operation=operation, uri=str(p.artifact()), provider="github",

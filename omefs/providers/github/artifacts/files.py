@@ -41,8 +41,9 @@ class ZipReadFile(AbstractBufferedFile):  # type: ignore[misc]
 class MemberFile(io.RawIOBase):
     """One member of an artifact's zip, read-only and seekable."""
 
-    def __init__(self, index: ZipIndex, member: Member, name: str) -> None:
+    def __init__(self, index: ZipIndex, member: Member, name: str, piece: int | None = None) -> None:
         super().__init__()
+        self.piece = piece
         self.index = index
         self.member = member
         self.name = name
@@ -68,7 +69,7 @@ class MemberFile(io.RawIOBase):
 
     def _restart(self) -> None:
         at = self.pos if self.member.random_access else 0
-        self._it = self.index.stream(self.member, at)
+        self._it = self.index.stream(self.member, at, self.piece)
         self._buf, self._buf_pos = b"", at
 
     def readinto(self, buffer: Any) -> int:
@@ -99,5 +100,6 @@ class MemberFile(io.RawIOBase):
 
 def open_member(index: ZipIndex, member: Member, name: str, block_size: int | None = None) -> io.BufferedReader:
     """A buffered, seekable reader of one member."""
-    size = block_size or (1 << 20)
-    return io.BufferedReader(MemberFile(index, member, name), buffer_size=max(8192, min(size, 8 << 20)))
+    size = max(8192, min(block_size or (1 << 20), 8 << 20))
+    return io.BufferedReader(MemberFile(index, member, name, size if block_size else None),
+                             buffer_size=size)

@@ -148,8 +148,9 @@ class ZipIndex:
             m.data_start = off + _LOCAL_HEADER.size + fields[9] + fields[10]
         return m.data_start
 
-    def stream(self, m: Member, offset: int = 0) -> Iterator[bytes]:
-        """The member's bytes from ``offset`` (stored members) or from 0 (others), in pieces.
+    def stream(self, m: Member, offset: int = 0, piece: int | None = None) -> Iterator[bytes]:
+        """The member's bytes from ``offset`` (stored members) or from 0 (others), read in
+        ranged requests of ``piece`` bytes (default 8 MiB stored, 1 MiB compressed).
 
         A stream that starts at 0 checks the member's size and CRC-32 when it ends.
         """
@@ -162,11 +163,11 @@ class ZipIndex:
         stored = m.info.compress_type == zipfile.ZIP_STORED
         begin = offset if stored else 0
         pieces = self.remote.iter_range(start + begin, start + int(m.info.compress_size),
-                                        _PIECE if not stored else 8 * _PIECE)
+                                        piece or (8 * _PIECE if stored else _PIECE))
         inflate = None if stored else zlib.decompressobj(-15)
         crc, total = 0, 0
-        for piece in pieces:
-            out = piece if inflate is None else inflate.decompress(piece)
+        for raw in pieces:
+            out = raw if inflate is None else inflate.decompress(raw)
             crc, total = zlib.crc32(out, crc), total + len(out)
             if out:
                 yield out
