@@ -53,7 +53,9 @@ class ObjectInfo:
 
     ``content_md5`` is the hex MD5 of the whole object when the store
     exposes it; ``parts`` the number of parts of a multipart upload (0 for
-    a single upload or when unknown).
+    a single upload or when unknown). ``storage_class`` is the neutral
+    class (``STANDARD``, ``INFREQUENT``, ``COLD``, ``ARCHIVE``) and
+    ``storage_class_native`` the store's own name, where it has classes.
     """
 
     name: str
@@ -65,6 +67,8 @@ class ObjectInfo:
     is_multipart: bool = False
     parts: int = 0
     metadata: dict[str, str] = field(default_factory=dict)
+    storage_class: str | None = None
+    storage_class_native: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,8 @@ class Storage:
             is_multipart=bool(fp.multipart_etag),
             parts=fp.parts or 0,
             metadata=dict(info.get("metadata") or info.get("Metadata") or {}),
+            storage_class=info.get("storage_class"),
+            storage_class_native=info.get("storage_class_native"),
         )
 
     def _transfer_kwargs(self, side: str) -> dict[str, Any]:
@@ -201,13 +207,16 @@ class Storage:
         handle: IO[bytes] = fs.open(path, "rb")
         return handle
 
-    def put(self, uri: URILike, data: bytes | IO[bytes], size: int | None = None) -> None:
-        """Store ``data`` (bytes, or a binary file object read to its end) as the object."""
+    def put(self, uri: URILike, data: bytes | IO[bytes], size: int | None = None, *,
+            storage_class: str | None = None) -> None:
+        """Store ``data`` (bytes, or a binary file object read to its end) as the object,
+        in ``storage_class`` (neutral or native) when given."""
         fs, path, _ = self._fs(uri)
+        extra = {} if storage_class is None else {"storage_class": storage_class}
         if isinstance(data, (bytes, bytearray, memoryview)):
-            fs.pipe_file(path, bytes(data))
+            fs.pipe_file(path, bytes(data), **extra)
             return
-        with fs.open(path, "wb") as f:
+        with fs.open(path, "wb", **extra) as f:
             remaining = size
             while remaining is None or remaining > 0:
                 chunk = data.read(8 * 1024 * 1024 if remaining is None else min(remaining, 8 * 1024 * 1024))
@@ -257,8 +266,29 @@ class Storage:
                                       info.get("LastModified") or info.get("last_modified")
                                       or info.get("updated") or info.get("mtime")),
                                   content_md5=fp.md5, is_multipart=bool(fp.multipart_etag),
-                                  parts=fp.parts or 0))
+                                  parts=fp.parts or 0,
+                                  storage_class=info.get("storage_class"),
+                                  storage_class_native=info.get("storage_class_native")))
         return out
+
+    # -- storage classes --------------------------------------------------------------
+    def set_storage_class(self, uri: URILike, storage_class: str, *, recursive: bool = False,
+                          **options: object) -> TransferReport:
+        """:func:`omefs.set_storage_class` with this storage's auth."""
+        from omefs.classes_api import set_storage_class
+
+        _, _, text = self._fs(uri)
+        return set_storage_class(text, storage_class, recursive=recursive, auth=self.auth,
+                                 storage_options=self.storage_options, **_forwarded(options))
+
+    def restore(self, uri: URILike, *, days: int | None = None, priority: str | None = None,
+                recursive: bool = False, **options: object) -> TransferReport:
+        """:func:`omefs.restore` with this storage's auth."""
+        from omefs.classes_api import restore
+
+        _, _, text = self._fs(uri)
+        return restore(text, days=days, priority=priority, recursive=recursive, auth=self.auth,
+                       storage_options=self.storage_options, **_forwarded(options))
 
     # -- transfers ------------------------------------------------------------------
     def download(self, uri: URILike, target: str | os.PathLike[str], **options: object) -> TransferReport:

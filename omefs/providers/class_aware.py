@@ -46,16 +46,29 @@ def write_class(native: str | None) -> Iterator[None]:
 
 
 class _ClassBase:
-    """What both mixins share: the provider, the class asked for, annotating entries."""
+    """What both mixins share: the provider, the class asked for, annotating entries.
+
+    ``storage_class=`` given to the filesystem itself (``fsspec.open(url, "wb",
+    storage_class=…)`` hands its options to the filesystem) is the class of
+    every write that names none.
+    """
+
+    _omefs_default_class: str | None = None
+
+    def __init__(self, *args: Any, storage_class: str | None = None, **kwargs: Any) -> None:
+        self._omefs_default_class = storage_class
+        super().__init__(*args, **kwargs)
 
     def _omefs_provider(self) -> Any:
         from omefs.providers.registry import provider_of
 
         return provider_of(self)
 
-    def _omefs_native(self, kwargs: dict[str, Any], *, file: bool) -> str | None:
-        """Pop ``storage_class`` from ``kwargs``; add the parent's options for it."""
-        wanted = kwargs.pop("storage_class", None)
+    def _omefs_native(self, kwargs: dict[str, Any], *, file: bool, mode: str = "wb") -> str | None:
+        """Pop ``storage_class`` from ``kwargs``; for a write, add the parent's options for it."""
+        wanted = kwargs.pop("storage_class", None) or self._omefs_default_class
+        if "r" in mode:
+            return None
         if wanted is None:
             return None
         provider = self._omefs_provider()
@@ -154,9 +167,7 @@ class AsyncClassMixin(_ClassBase):
         return sync(self.loop, self._put_file, lpath, rpath, *args, **kwargs)  # type: ignore[attr-defined]
 
     def _open(self, path: str, mode: str = "rb", *args: Any, **kwargs: Any) -> Any:
-        if "storage_class" in kwargs and "r" in mode:
-            kwargs.pop("storage_class")
-        self._omefs_native(kwargs, file=True)
+        self._omefs_native(kwargs, file=True, mode=mode)
         f = super()._open(path, mode, *args, **kwargs)  # type: ignore[misc]
         return self._omefs_map_reads(f, path)
 
@@ -184,8 +195,6 @@ class SyncClassMixin(_ClassBase):
             return super().put_file(lpath, rpath, *args, **kwargs)  # type: ignore[misc]
 
     def _open(self, path: str, mode: str = "rb", *args: Any, **kwargs: Any) -> Any:
-        if "storage_class" in kwargs and "r" in mode:
-            kwargs.pop("storage_class")
-        self._omefs_native(kwargs, file=True)
+        self._omefs_native(kwargs, file=True, mode=mode)
         f = super()._open(path, mode, *args, **kwargs)  # type: ignore[misc]
         return self._omefs_map_reads(f, path)

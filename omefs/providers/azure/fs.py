@@ -104,9 +104,7 @@ class AzureBlobFileSystem(AuthMixin, AsyncClassMixin, adlfs.AzureBlobFileSystem)
 
     def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
         """adlfs's ``_open``; a file written with ``storage_class=`` gets that tier."""
-        if "r" in mode:
-            kwargs.pop("storage_class", None)
-        self._omefs_native(kwargs, file=True)
+        self._omefs_native(kwargs, file=True, mode=mode)
         tier = kwargs.pop("omefs_blob_tier", None)
         if not tier:
             return super()._open(path, mode, **kwargs)

@@ -69,9 +69,7 @@ class GCSFileSystem(AuthMixin, AsyncClassMixin, gcsfs.core.GCSFileSystem):  # ty
 
     def _open(self, path: str, mode: str = "rb", **kwargs: Any) -> Any:
         """gcsfs's ``_open``; a file written with ``storage_class=`` starts its upload with it."""
-        if "r" in mode:
-            kwargs.pop("storage_class", None)
-        self._omefs_native(kwargs, file=True)
+        self._omefs_native(kwargs, file=True, mode=mode)
         native = kwargs.pop("storage_class_native", None)
         if not native:
             return super()._open(path, mode, **kwargs)

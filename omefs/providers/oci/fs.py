@@ -102,9 +102,7 @@ class OCIFileSystem(SyncClassMixin, OCIReading):
         **kwargs: Any,
     ) -> OCIFile:
         bucket, namespace, key = self.split_path(path)
-        if mode in {"r", "rb"}:
-            kwargs.pop("storage_class", None)
-        self._omefs_native(kwargs, file=True)  # storage_class= -> storage_tier=
+        self._omefs_native(kwargs, file=True, mode=mode)  # storage_class= -> storage_tier=
         if mode not in {"r", "rb"} | _WRITE_MODES:
             raise ValueError(f"mode must be one of 'rb', 'wb', 'ab', got {mode!r}")
         if mode in _WRITE_MODES:

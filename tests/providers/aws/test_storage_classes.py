@@ -80,3 +80,18 @@ def test_recursive_set_class_reports_each_object(s3):
     assert {fs.info(store.url(n))["storage_class"] for n in ("p/a", "p/b", "p/c")} == {"INFREQUENT"}
     with pytest.raises(omefs.ConfigError, match="recursive=True"):
         omefs.set_storage_class(store.url("p"), "COLD", auth=store.auth)
+
+
+def test_fsspec_open_with_a_class_and_reads_ignore_it(s3):
+    import fsspec
+
+    store, fs = s3
+    with fsspec.open(store.url("via-fsspec"), "wb", storage_class="COLD", auth=store.auth) as f:
+        f.write(b"weights")
+    assert fs.info(store.url("via-fsspec"))["storage_class_native"] == "GLACIER_IR"
+    with fsspec.open(store.url("via-fsspec"), "rb", storage_class="COLD", auth=store.auth) as f:
+        assert f.read() == b"weights"
+    fs.pipe_file(store.url("frozen"), b"ice", storage_class="GLACIER")
+    with pytest.raises(omefs.ArchivedObjectError, match="is archived"), \
+            fsspec.open(store.url("frozen"), "rb", auth=store.auth) as f:
+        f.read()

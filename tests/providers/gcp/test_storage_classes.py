@@ -47,3 +47,25 @@ def test_put_with_a_class_and_unknown_class(gcs, tmp_path):
     assert fs.info(store.url("put"))["storage_class"] == "INFREQUENT"
     with pytest.raises(omefs.ConfigError, match="for GCS; it accepts .*COLDLINE"):
         fs.pipe_file(store.url("x"), b"x", storage_class="GLACIER")
+
+
+def test_bulk_upload_and_the_storage_facade_write_read_and_change_classes(gcs, tmp_path):
+    store, fs = gcs
+    (tmp_path / "tree" / "sub").mkdir(parents=True)
+    (tmp_path / "tree" / "a.txt").write_bytes(b"a" * 10)
+    (tmp_path / "tree" / "sub" / "b.txt").write_bytes(b"b" * 300 * KiB)
+    report = omefs.transfer.bulk_upload(str(tmp_path / "tree"), store.url("up"), auth=store.auth,
+                                        storage_class="COLD", part_size="256K")
+    assert len(report.copied) == 2
+    fs.invalidate_cache()
+    assert {e["storage_class"] for e in fs.find(store.url("up"), detail=True).values()} == {"COLD"}
+
+    st = omefs.storage(store.url(), auth=store.auth)
+    st.put(store.url("f/put.bin"), b"data", storage_class="INFREQUENT")
+    info = st.stat(store.url("f/put.bin"))
+    assert (info.storage_class, info.storage_class_native) == ("INFREQUENT", "NEARLINE")
+    st.upload(tmp_path / "tree" / "a.txt", store.url("f/up.txt"), storage_class="ARCHIVE")
+    st.set_storage_class(store.url("f/"), "STANDARD", recursive=True)
+    assert [(o.name.rsplit("/", 1)[-1], o.storage_class) for o in st.list(store.url("f/"))] == [
+        ("put.bin", "STANDARD"), ("up.txt", "STANDARD")]
+    assert [i.status for i in st.restore(store.url("f/put.bin"))] == ["skipped"]
