@@ -95,3 +95,16 @@ def test_fsspec_open_with_a_class_and_reads_ignore_it(s3):
     with pytest.raises(omefs.ArchivedObjectError, match="is archived"), \
             fsspec.open(store.url("frozen"), "rb", auth=store.auth) as f:
         f.read()
+
+
+def test_server_side_copy_gets_the_class_asked_for(s3):
+    store, fs = s3
+    fs.pipe_file(store.url("src/a"), b"a", storage_class="GLACIER_IR")
+    report = omefs.copy(store.url("src/a"), store.url("dst/a"), src_auth=store.auth,
+                        dst_auth=store.auth, storage_class="INFREQUENT")
+    assert [i.method for i in report.copied] == ["server-side"]
+    fs.invalidate_cache()
+    assert fs.info(store.url("dst/a"))["storage_class_native"] == "STANDARD_IA"
+    report = omefs.copy(store.url("src/a"), store.url("dst/b"), src_auth=store.auth,
+                        dst_auth=store.auth, storage_class="preserve")
+    assert fs.info(store.url("dst/b"))["storage_class_native"] == "GLACIER_IR"
