@@ -103,8 +103,9 @@ class AuthMixin:
         """
         from omefs.routing import route_for
 
-        protocols = cls.protocol if isinstance(cls.protocol, tuple) else (cls.protocol,)
-        return route_for(f"{protocols[0]}://") if protocols and protocols[0] else None
+        protocol = getattr(cls, "protocol", None)  # the fsspec parent's
+        first = protocol[0] if isinstance(protocol, (tuple, list)) and protocol else protocol
+        return route_for(f"{first}://") if isinstance(first, str) and first else None
 
     def _options_from_auth(self, config: AuthConfig) -> dict[str, Any]:
         """The storage options that ``config`` resolves to (keeping the credentials)."""
