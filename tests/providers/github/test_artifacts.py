@@ -128,6 +128,20 @@ def test_member_of_a_big_zip_moves_little(gh, gh_fs):
     assert all(r.range for r in gh.blob_log)  # every read was a ranged read
 
 
+def test_ranges_of_a_deflated_member_resume(gh, gh_fs):
+    import random
+
+    data = random.Random(5).randbytes(3 * MiB)  # deflate cannot shrink it: ~3 MiB compressed
+    gh.add_artifact(OWNER, REPO, "packed", {"p.bin": data})
+    path = f"{ROOT}/packed/p.bin"
+    assert gh_fs.info(path)["compression"] == "deflate"
+    step = 256 << 10
+    got = b"".join(gh_fs.cat_file(path, start=s, end=s + step) for s in range(0, len(data), step))
+    assert got == data  # the last range ends the member: its CRC-32 was checked
+    # each range starts from where the one before stopped: linear, not quadratic
+    assert gh.blob_bytes_served < 2.5 * len(data), gh.blob_bytes_served
+
+
 def test_member_through_fsspec_and_pandas(gh, gh_options, three):
     pd = pytest.importorskip("pandas")
     url = f"github://{ROOT}/eval/table.csv"
