@@ -59,8 +59,11 @@ def _oci(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
 
 
 def _github(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+    from tests.servers.github_fixtures import add_docs_artifacts
+
     fake = request.getfixturevalue("gh")
     token = fake.add_token(GITHUB_TOKEN)
+    add_docs_artifacts(fake)
     return "github://", {"provider": "github", "auth_type": "personal_access_token",
                          "settings": {"token": token, "endpoint_url": fake.endpoint}}
 
