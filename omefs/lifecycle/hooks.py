@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from omefs.errors import ConfigError
 from omefs.lifecycle.model import Rule
+from omefs.providers.error_mapping import exception_chain
 
 __all__ = ["LifecycleHooks", "LifecycleTarget"]
 
@@ -96,6 +97,25 @@ class LifecycleHooks:
         return ConfigError(f"{self.label} cannot express lifecycle rule {rule.id!r}: {why}",
                            operation="lifecycle", provider=self.provider.name)
 
+    def failure(self, exc: BaseException, target: LifecycleTarget, operation: str) -> BaseException:
+        """An SDK error of a lifecycle request as an omefs error (raise it ``from`` the SDK's).
+
+        HTTP 400 — the service refused the document — is a :class:`ConfigError`;
+        everything else is mapped as every omefs call maps it.
+        """
+        from omefs.errors import OmefsError, ServiceError
+        from omefs.providers.error_mapping import translate
+
+        mapped = translate(exc, operation, target.url, self.provider.name)
+        if _status(exc) == 400 and not isinstance(mapped, ConfigError):
+            text = mapped.message if isinstance(mapped, OmefsError) else str(exc)
+            mapped = ConfigError(f"{self.label} refused the lifecycle rules: {text}",
+                                 operation=operation, uri=target.url, provider=self.provider.name)
+        if not isinstance(mapped, OmefsError):
+            mapped = ServiceError(f"{operation} failed: {type(exc).__name__}: {exc}", operation=operation,
+                                  uri=target.url, provider=self.provider.name)
+        return mapped
+
     # -- what each provider implements -------------------------------------------------------
     def to_native(self, rules: Sequence[Rule], extras: Sequence[Rule], target: LifecycleTarget,
                   current: Any = None) -> dict[str, Any]:
@@ -121,3 +141,18 @@ class LifecycleHooks:
     def remove(self, target: LifecycleTarget, current: Any = None) -> None:
         """Remove every rule of the bucket (nothing to do when it has none)."""
         raise NotImplementedError
+
+
+def _status(exc: BaseException) -> int | None:
+    """The HTTP status an SDK error carries (OCI ``status``, botocore's response, gcsfs ``code``)."""
+    for link in exception_chain(exc):
+        response = getattr(link, "response", None)
+        if isinstance(response, dict):
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if isinstance(status, int):
+                return status
+        for name in ("status", "status_code", "code"):
+            value = getattr(link, name, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+    return None

@@ -112,20 +112,20 @@ class S3Lifecycle(LifecycleHooks):
         except Exception as exc:
             if _code(exc) in _MISSING_CODES:
                 return None
-            raise self._error(exc, target, "lifecycle get") from None
+            raise self.failure(exc, target, "lifecycle get") from exc
         return {"Rules": answer.get("Rules") or []}
 
     def write(self, target: LifecycleTarget, document: dict[str, Any]) -> None:
         try:
             self._call(target, "put_bucket_lifecycle_configuration", LifecycleConfiguration=document)
         except Exception as exc:
-            raise self._error(exc, target, "lifecycle set") from None
+            raise self.failure(exc, target, "lifecycle set") from exc
 
     def remove(self, target: LifecycleTarget, current: Any = None) -> None:
         try:
             self._call(target, "delete_bucket_lifecycle")
         except Exception as exc:
-            raise self._error(exc, target, "lifecycle delete") from None
+            raise self.failure(exc, target, "lifecycle delete") from exc
 
     @staticmethod
     def _call(target: LifecycleTarget, method: str, **kwargs: Any) -> Any:
@@ -140,17 +140,6 @@ class S3Lifecycle(LifecycleHooks):
 
         return sync(fs.loop, call)
 
-    def _error(self, exc: Exception, target: LifecycleTarget, operation: str) -> BaseException:
-        from omefs.errors import ConfigError, OmefsError
-        from omefs.providers.error_mapping import translate
-
-        mapped = translate(exc, operation, target.url, self.provider.name)
-        if isinstance(mapped, OmefsError):
-            return mapped
-        kind = ConfigError if _code(exc) in ("MalformedXML", "InvalidArgument", "InvalidRequest") \
-            else OmefsError
-        return kind(f"{operation} failed: {_code(exc) or type(exc).__name__}: {exc}",
-                    operation=operation, uri=target.url, provider=self.provider.name)
 
 
 def _prefix_of(native: dict[str, Any]) -> str | None:

@@ -136,7 +136,7 @@ class GCSLifecycle(LifecycleHooks):
         try:
             resource = target.fs.call("GET", "b/{}", target.bucket, json_out=True)
         except Exception as exc:
-            raise self._error(exc, target, "lifecycle get") from None
+            raise self.failure(exc, target, "lifecycle get") from exc
         lifecycle = resource.get("lifecycle") or {}
         return {"rule": list(lifecycle.get("rule") or [])} if lifecycle.get("rule") else None
 
@@ -151,17 +151,8 @@ class GCSLifecycle(LifecycleHooks):
             target.fs.call("PATCH", "b/{}", target.bucket, json={"lifecycle": document},
                            json_out=True)
         except Exception as exc:
-            raise self._error(exc, target, operation) from None
+            raise self.failure(exc, target, operation) from exc
 
-    def _error(self, exc: Exception, target: LifecycleTarget, operation: str) -> BaseException:
-        from omefs.errors import OmefsError
-        from omefs.providers.error_mapping import translate
-
-        mapped = translate(exc, operation, target.url, self.provider.name)
-        if isinstance(mapped, OmefsError):
-            return mapped
-        return OmefsError(f"{operation} failed: {type(exc).__name__}: {exc}", operation=operation,
-                          uri=target.url, provider=self.provider.name)
 
 
 def _taken(fields: dict[str, Any], slot: str, value: Any) -> bool:

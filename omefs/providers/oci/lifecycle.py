@@ -145,7 +145,7 @@ class OCILifecycle(LifecycleHooks):
             if getattr(exc, "status", None) == 404 and method == "get_object_lifecycle_policy" \
                     and "Bucket" not in str(getattr(exc, "code", "")):
                 return None
-            raise self._error(exc, target, operation) from None
+            raise self.failure(exc, target, operation) from exc
 
     def read(self, target: LifecycleTarget) -> Any:
         response = self._call(target, "get_object_lifecycle_policy", "lifecycle get")
@@ -161,14 +161,3 @@ class OCILifecycle(LifecycleHooks):
     def remove(self, target: LifecycleTarget, current: Any = None) -> None:
         self._call(target, "delete_object_lifecycle_policy", "lifecycle delete")
 
-    def _error(self, exc: Exception, target: LifecycleTarget, operation: str) -> BaseException:
-        from omefs.errors import ConfigError, OmefsError
-        from omefs.providers.error_mapping import translate
-
-        mapped = translate(exc, operation, target.url, self.provider.name)
-        if isinstance(mapped, OmefsError):
-            return mapped
-        kind = ConfigError if getattr(exc, "status", None) == 400 else OmefsError
-        return kind(f"{operation} failed: {getattr(exc, 'code', None) or type(exc).__name__}: "
-                    f"{getattr(exc, 'message', exc)}", operation=operation, uri=target.url,
-                    provider=self.provider.name)

@@ -75,3 +75,10 @@ def test_an_impossible_rule_is_refused_before_any_request(s3_env, s3, rule, says
         assert proxy.requests == []  # moto saw nothing
         lifecycle.set("s3://models", [LOGS], **opts)  # the control: a possible rule goes through
         assert any(method == "PUT" for method, _, _ in proxy.requests)
+
+
+def test_a_missing_bucket_is_not_found(s3_env):
+    from omefs.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="lifecycle get"):
+        lifecycle.get("s3://no-such-bucket", **s3_env.storage_options())

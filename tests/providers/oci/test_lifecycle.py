@@ -73,3 +73,10 @@ def test_the_fake_refuses_what_oci_refuses(oci_fake, oci_auth, oci_bucket):
     with pytest.raises(ConfigError, match="ABORT"):
         lifecycle.hooks_for(where).write(target, bad)
     assert oci_fake.bucket(oci_bucket).lifecycle is None
+
+
+def test_a_missing_bucket_is_not_found(oci_fake, oci_auth):
+    from omefs.errors import NotFoundError
+
+    with pytest.raises(NotFoundError, match="lifecycle get"):
+        lifecycle.get(url(oci_fake, "no-such-bucket"), auth=oci_auth, **oci_fs_options())
