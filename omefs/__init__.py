@@ -8,6 +8,7 @@ The public surface is small:
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
 * :func:`set_storage_class` and :func:`restore` — storage classes in place, archived objects;
 * :func:`storage` — a facade for code written against OME's Go interface;
+* :mod:`omefs.lifecycle` — a bucket's lifecycle rules, one neutral form on four clouds;
 * :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
 * :mod:`omefs.errors` — every error omefs raises (its classes are exported here too).
 
@@ -66,6 +67,8 @@ __all__ = [
     # the OME facade
     "Storage",
     "storage",
+    # lifecycle rules
+    "lifecycle",
     # errors
     "errors",
     "AlreadyExistsError",
@@ -104,6 +107,7 @@ _LAZY = {
     "set_storage_class": ("omefs.classes_api", "set_storage_class"),
     "restore": ("omefs.classes_api", "restore"),
     "Storage": ("omefs.storage", "Storage"),
+    "lifecycle": ("omefs.lifecycle", ""),  # the module itself
 }
 
 
@@ -112,7 +116,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        value = importlib.import_module(module)
+        value = getattr(value, attr) if attr else value
         globals()[name] = value
         return value
     raise AttributeError(f"module 'omefs' has no attribute {name!r}")

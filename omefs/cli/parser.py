@@ -1,10 +1,9 @@
 """The ``omefs`` argument parser: the top level, the shared flag groups and every verb.
 
 Each verb names its handler as ``"module:function"`` (``_handler``), so that
-building the parser imports no verb module but :mod:`omefs.cli.auth` and
-:mod:`omefs.cli.classes`
-(which registers its own sub-verbs). Flag values are checked by
-:mod:`omefs.cli.argtypes`.
+building the parser imports no verb module but :mod:`omefs.cli.auth`,
+:mod:`omefs.cli.lifecycle` and :mod:`omefs.cli.classes` (which register their own
+verbs). Flag values are checked by :mod:`omefs.cli.argtypes`.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from typing import Any
 
 from omefs.cli import auth as _auth_verb
 from omefs.cli import classes as _classes_verb
+from omefs.cli import lifecycle as _lifecycle_verb
 from omefs.cli.argtypes import bandwidth, non_negative_int, positive_int, size, size_or_zero
 
 __all__ = ["PROG", "build_parser"]
@@ -362,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     _classes_verb.add_restore(subparsers, _add_verb, [single])
     _auth_verb.add_parser(subparsers)
     subparsers.choices["auth"].set_defaults(_handler="omefs.cli.auth:run")
+    _lifecycle_verb.add_parser(subparsers)
     return parser
 
 
