@@ -17,13 +17,14 @@ do (already in that class; not archived), ``failed`` with the error.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from omefs import classes
 from omefs.errors import ConfigError, NotFoundError, TransferError
 from omefs.transfer.report import TransferItem, TransferReport
+from omefs.types import AuthLike, StorageOptions
 
 __all__ = ["set_storage_class", "restore"]
 
@@ -52,7 +53,7 @@ def _targets(fs: Any, root: str, uri: str, recursive: bool,
     return out
 
 
-def _run(operation: str, url: str, auth: Any, storage_options: Mapping[str, Any] | None,
+def _run(operation: str, url: str, auth: AuthLike, storage_options: StorageOptions | None,
          recursive: bool, max_concurrency: int, raise_on_error: bool,
          act: Callable[[Any, Any, str, dict[str, Any]], tuple[str, str] | None],
          check: Callable[[Any], None]) -> TransferReport:
@@ -105,8 +106,8 @@ def set_storage_class(
     storage_class: str,
     *,
     recursive: bool = False,
-    auth: Any = None,
-    storage_options: Mapping[str, Any] | None = None,
+    auth: AuthLike = None,
+    storage_options: StorageOptions | None = None,
     max_concurrency: int = DEFAULT_CONCURRENCY,
     raise_on_error: bool = True,
 ) -> TransferReport:
@@ -151,8 +152,8 @@ def restore(
     days: int | None = None,
     priority: str | None = None,
     recursive: bool = False,
-    auth: Any = None,
-    storage_options: Mapping[str, Any] | None = None,
+    auth: AuthLike = None,
+    storage_options: StorageOptions | None = None,
     max_concurrency: int = DEFAULT_CONCURRENCY,
     raise_on_error: bool = True,
 ) -> TransferReport:

@@ -120,7 +120,7 @@ class ArchivedObjectError(OmefsError, PermissionError):
     """
 
     def __init__(self, message: str, *, storage_class: str | None = "ARCHIVE",
-                 storage_class_native: str | None = None, **context: Any) -> None:
+                 storage_class_native: str | None = None, **context: str | None) -> None:
         super().__init__(message, **context)
         self.storage_class = storage_class
         self.storage_class_native = storage_class_native
