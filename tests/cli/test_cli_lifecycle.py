@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 import yaml
+from botocore.exceptions import ClientError
 
 from tests.cli.test_cli_basic import cli_env, run_cli
 
@@ -45,8 +46,8 @@ def test_set_get_dry_run_delete(s3_env, tmp_path):
 
     proc = run_cli("lifecycle", "delete", *ep, "s3://clilc", env=env)
     assert proc.returncode == 0, proc.stderr
-    assert "NoSuchLifecycleConfiguration" in str(
-        pytest.raises(Exception, s3.get_bucket_lifecycle_configuration, Bucket="clilc").value)
+    with pytest.raises(ClientError, match="NoSuchLifecycleConfiguration"):
+        s3.get_bucket_lifecycle_configuration(Bucket="clilc")
 
 
 def test_an_impossible_rule_is_a_usage_error(s3_env, tmp_path):
