@@ -6,6 +6,7 @@ The public surface is small:
 * :func:`parse_uri` / :class:`ObjectURI` — every provider's URL forms;
 * :class:`AuthConfig` and :func:`resolve` — one auth config, each SDK's credentials;
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
+* :func:`versioning`, :func:`list_versions`, :func:`restore_version` — object versions;
 * :func:`storage` — a facade for code written against OME's Go interface;
 * :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
 * :mod:`omefs.errors` — every error omefs raises (its classes are exported here too).
@@ -34,6 +35,7 @@ from omefs.errors import (
     RateLimitError,
     TransferError,
     TruncatedBodyError,
+    VersioningNotEnabledError,
 )
 from omefs.redact import install_log_filter
 
@@ -74,6 +76,12 @@ __all__ = [
     "RateLimitError",
     "TransferError",
     "TruncatedBodyError",
+    "VersioningNotEnabledError",
+    # object versions
+    "ObjectVersion",
+    "list_versions",
+    "restore_version",
+    "versioning",
     "__version__",
 ]
 
@@ -92,6 +100,10 @@ _LAZY = {
     "TransferReport": ("omefs.transfer.report", "TransferReport"),
     "storage": ("omefs.storage", "storage"),
     "Storage": ("omefs.storage", "Storage"),
+    "ObjectVersion": ("omefs.versions", "ObjectVersion"),
+    "list_versions": ("omefs.versions", "list_versions"),
+    "restore_version": ("omefs.versions", "restore_version"),
+    "versioning": ("omefs.versions", "versioning"),
 }
 
 

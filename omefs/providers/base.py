@@ -120,6 +120,8 @@ class Provider:
     #: ``"module:Class"`` of what the OME facade and the CLI ask
     #: (:class:`omefs.providers.facade.FacadeHooks`).
     facade_hooks: ClassVar[str] = "omefs.providers.facade:FacadeHooks"
+    #: ``"module:Class"`` of its object-version hooks (:class:`omefs.versions.VersionHooks`).
+    versions_hooks: ClassVar[str] = "omefs.versions:VersionHooks"
 
     # -- URI grammar -----------------------------------------------------------
     #: The accepted forms, for error messages and docs.
@@ -225,6 +227,10 @@ class Provider:
     def facade(self) -> Any:
         """The OME facade's and the CLI's hooks (created once, on first use)."""
         return self._hooks("_facade", self.facade_hooks)
+
+    def versions(self) -> Any:
+        """The object-version hooks (created once, on first use)."""
+        return self._hooks("_versions", self.versions_hooks)
 
     def _hooks(self, slot: str, spec: str) -> Any:
         hooks = self.__dict__.get(slot)

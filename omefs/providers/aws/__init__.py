@@ -32,8 +32,9 @@ class S3Provider(Provider):
     extra = "s3"
     capabilities = Capabilities(
         digests=("etag",), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
-        max_parts=10_000, server_side_copy=True, conditional_writes=True,
+        max_parts=10_000, server_side_copy=True, conditional_writes=True, versions=True,
     )
+    versions_hooks = "omefs.providers.aws.versions:S3VersionHooks"
     transfer_hooks = "omefs.providers.aws.transfer:S3TransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.aws.fs:S3FileSystem"}
     foreign_modules = ("s3fs",)
