@@ -154,6 +154,13 @@ class VersionedMixin:
             return None
         return await super()._rm(path, recursive, *args, **kwargs)  # type: ignore[misc]
 
+    def rm(self, path: Any, recursive: bool = False, *args: Any, **kwargs: Any) -> Any:
+        """``_rm`` above, run on the filesystem's loop (some libraries bind ``rm`` to their own
+        ``_rm``)."""
+        from fsspec.asyn import sync
+
+        return sync(self.loop, self._rm, path, recursive, *args, **kwargs)  # type: ignore[attr-defined]
+
     # -- listing ---------------------------------------------------------------
     def ls(self, path: str, detail: bool = True, versions: bool = False, **kwargs: Any) -> Any:
         """fsspec's ``ls``; with ``versions=True``, every version of the object at ``path`` (or
