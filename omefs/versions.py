@@ -32,6 +32,7 @@ __all__ = [
     "VersionHooks",
     "list_versions",
     "restore_version",
+    "version_source",
     "versioning",
     "versions_listing",
 ]
@@ -232,6 +233,28 @@ def restore_version(url: str, version_id: str, *, auth: Any = None,
         raise OmefsError(f"{url}: restored version {version_id} but the object has no live "
                          "version", operation="restore_version", uri=url, provider=provider.name)
     return latest[0]
+
+
+def version_source(src: str, dst: str, version_id: str, recursive: bool) -> tuple[str, str]:
+    """``omefs.copy(src, dst, version_id=…)``: the source spelled ``KEY?version=ID`` (which
+    every omefs filesystem reads), and a destination ending in ``/`` given the object's name."""
+    import posixpath
+
+    if recursive:
+        raise ConfigError("version_id names one version of one object: it cannot be used with "
+                          "recursive=True", operation="copy", uri=src)
+    if not isinstance(version_id, str) or not version_id or any(c in version_id for c in "?#/&="):
+        raise ConfigError(f"version_id must be a version id such as the ones list_versions() "
+                          f"gives, not {version_id!r}", operation="copy", uri=src)
+    from omefs.providers.versioned import split_neutral_version
+
+    bare, given = split_neutral_version(src)
+    if given is not None and given != version_id:
+        raise ConfigError(f"two versions given for {bare}: {given!r} and {version_id!r}",
+                          operation="copy", uri=src)
+    if dst.endswith("/"):
+        dst += posixpath.basename(bare)
+    return f"{bare}?version={version_id}", dst
 
 
 def versions_listing(fs: Any, path: str) -> list[dict[str, Any]]:

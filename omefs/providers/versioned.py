@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-__all__ = ["NEUTRAL_VERSION_RE", "VersionedMixin", "split_neutral_version"]
+__all__ = ["NEUTRAL_VERSION_RE", "VersionedMixin", "names_version", "split_neutral_version"]
 
 #: ``KEY?version=ID`` at the end of a path: the spelling every omefs filesystem takes.
 NEUTRAL_VERSION_RE = re.compile(r"^(?P<path>.*)\?version=(?P<version>[^?#/&=]+)\Z", re.S)
@@ -37,6 +37,21 @@ def split_neutral_version(path: str) -> tuple[str, str | None]:
     if match is None:
         return path, None
     return match.group("path"), match.group("version")
+
+
+def names_version(fs: Any, path: Any) -> bool:
+    """Whether ``path`` names one version of an object on ``fs`` (a version-aware omefs
+    filesystem, in the neutral or the library's spelling): such a path is read through the
+    filesystem, which knows the spelling, not through a store that would take it as a name."""
+    if not getattr(fs, "version_aware", False) or not isinstance(path, str):
+        return False
+    if split_neutral_version(path)[1] is not None:
+        return True
+    form = getattr(fs, "native_version_form", None)
+    if not isinstance(form, str):
+        return False
+    marker = form.format(path="", version="\x00").split("\x00")[0]
+    return bool(marker) and marker in path
 
 
 class VersionedMixin:
