@@ -91,6 +91,11 @@ class VersionHooks:
         """The bucket's versioning: one of :data:`STATES`."""
         raise self._unsupported("versioning")
 
+    def known_state(self, fs: Any, path: str) -> str | None:
+        """The state, where it can be asked with the filesystem's credentials (None: it
+        cannot, and the calls that need versions go ahead and let the service answer)."""
+        return self.state(fs, path)
+
     def set_state(self, fs: Any, path: str, enabled: bool) -> None:
         """Turn the bucket's versioning on, or off (suspended where the service keeps the
         old versions, as they all do)."""
@@ -177,7 +182,7 @@ def versioning(bucket_url: str, enabled: bool | None = None, *, auth: Any = None
 
 def _require_versioning(fs: Any, path: str, hooks: VersionHooks, url: str, provider: Any,
                         operation: str) -> None:
-    if hooks.state(fs, _bucket_of(path)) == "disabled":
+    if hooks.known_state(fs, _bucket_of(path)) == "disabled":
         bucket = _bucket_of(path)
         raise VersioningNotEnabledError(
             f"bucket {bucket!r} has no versioning: turn it on with "

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from fsspec.spec import AbstractFileSystem
+
 __all__ = ["NEUTRAL_VERSION_RE", "VersionedMixin", "names_version", "split_neutral_version"]
 
 #: ``KEY?version=ID`` at the end of a path: the spelling every omefs filesystem takes.
@@ -134,6 +136,18 @@ class VersionedMixin:
         return await super()._cat(path, recursive=recursive, on_error=on_error,  # type: ignore[misc]
                                   **kwargs)
 
+    def cat(self, path: Any, recursive: bool = False, on_error: str = "raise", **kwargs: Any) -> Any:
+        """fsspec's ``cat`` (or the library's own); one version is read as one object."""
+        if isinstance(path, str) and ("version_id" in kwargs or self._native_path(path) != path):
+            return self.cat_file(path, **kwargs)  # type: ignore[attr-defined]
+        parent = getattr(super().cat, "__func__", None)  # type: ignore[misc]
+        if parent is None or parent is AbstractFileSystem.cat:  # fsspec's: run the async one
+            from fsspec.asyn import sync
+
+            return sync(self.loop, self._cat, path, recursive, on_error,  # type: ignore[attr-defined]
+                        **kwargs)
+        return super().cat(path, recursive, on_error, **kwargs)  # type: ignore[misc]
+
     async def _info(self, path: str, *args: Any, version_id: str | None = None,
                     **kwargs: Any) -> dict[str, Any]:
         fs, native = self._for_version(path, version_id)
@@ -177,14 +191,16 @@ class VersionedMixin:
         return sync(self.loop, self._rm, path, recursive, *args, **kwargs)  # type: ignore[attr-defined]
 
     # -- listing ---------------------------------------------------------------
-    def ls(self, path: str, detail: bool = True, versions: bool = False, **kwargs: Any) -> Any:
-        """fsspec's ``ls``; with ``versions=True``, every version of the object at ``path`` (or
-        of its direct children), newest first, with the neutral version fields."""
+    def ls(self, path: str, *args: Any, versions: bool = False, **kwargs: Any) -> Any:
+        """The library's ``ls`` (its own defaults); with ``versions=True``, every version of the
+        object at ``path`` (or of its direct children), newest first, with the neutral version
+        fields (``detail`` defaults to True there)."""
         if not versions:
             from fsspec.asyn import sync
 
-            return sync(self.loop, self._ls, path, detail=detail, **kwargs)  # type: ignore[attr-defined]
+            return sync(self.loop, self._ls, path, *args, **kwargs)  # type: ignore[attr-defined]
         from omefs.versions import versions_listing
 
+        detail = kwargs.get("detail", args[0] if args else True)
         entries = versions_listing(self, path)
         return entries if detail else [e["name"] for e in entries]

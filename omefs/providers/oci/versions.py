@@ -167,13 +167,14 @@ class OCIVersions:
         super().rm(path, recursive=recursive, **kwargs)  # type: ignore[misc]
 
     # -- listing -----------------------------------------------------------------
-    def ls(self, path: str, detail: bool = True, versions: bool = False, **kwargs: Any) -> Any:
-        """ocifs's ``ls``; with ``versions=True`` every version of the object at ``path`` (or
-        of its direct children), newest first, with the neutral version fields."""
+    def ls(self, path: str, *args: Any, versions: bool = False, **kwargs: Any) -> Any:
+        """ocifs's ``ls`` (its own defaults); with ``versions=True`` every version of the object
+        at ``path`` (or of its direct children), newest first, with the neutral version fields."""
         if not versions:
-            return super().ls(path, detail=detail, **kwargs)  # type: ignore[misc]
+            return super().ls(path, *args, **kwargs)  # type: ignore[misc]
         from omefs.versions import versions_listing
 
+        detail = kwargs.get("detail", args[0] if args else True)
         entries = versions_listing(self, path)
         return entries if detail else [e["name"] for e in entries]
 
