@@ -8,6 +8,7 @@ The public surface is small:
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
 * :func:`versioning`, :func:`list_versions`, :func:`restore_version` — object versions;
 * :func:`storage` — a facade for code written against OME's Go interface;
+* :mod:`omefs.lifecycle` — a bucket's lifecycle rules, one neutral form on four clouds;
 * :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
 * :mod:`omefs.errors` — every error omefs raises (its classes are exported here too).
 
@@ -63,6 +64,8 @@ __all__ = [
     # the OME facade
     "Storage",
     "storage",
+    # lifecycle rules
+    "lifecycle",
     # errors
     "errors",
     "AlreadyExistsError",
@@ -108,6 +111,7 @@ _LAZY = {
     "list_versions": ("omefs.versions", "list_versions"),
     "restore_version": ("omefs.versions", "restore_version"),
     "versioning": ("omefs.versions", "versioning"),
+    "lifecycle": ("omefs.lifecycle", ""),  # the module itself
 }
 
 
@@ -116,7 +120,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        value = importlib.import_module(module)
+        value = getattr(value, attr) if attr else value
         globals()[name] = value
         return value
     raise AttributeError(f"module 'omefs' has no attribute {name!r}")

@@ -1,9 +1,9 @@
 """The ``omefs`` argument parser: the top level, the shared flag groups and every verb.
 
 Each verb names its handler as ``"module:function"`` (``_handler``), so that
-building the parser imports no verb module but :mod:`omefs.cli.auth`
-(which registers its own sub-verbs) and :mod:`omefs.cli.versions` (which
-registers the version verbs; both import nothing heavy). Flag values are checked by
+building the parser imports no verb module but :mod:`omefs.cli.auth`,
+:mod:`omefs.cli.lifecycle` and :mod:`omefs.cli.versions` (which register their own
+verbs and import nothing heavy). Flag values are checked by
 :mod:`omefs.cli.argtypes`.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from omefs.cli import auth as _auth_verb
+from omefs.cli import lifecycle as _lifecycle_verb
 from omefs.cli import versions as _versions_verb
 from omefs.cli.argtypes import bandwidth, non_negative_int, positive_int, size, size_or_zero
 
@@ -358,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     _versions_verb.add_parsers(subparsers, _add_verb, single)
     _auth_verb.add_parser(subparsers)
     subparsers.choices["auth"].set_defaults(_handler="omefs.cli.auth:run")
+    _lifecycle_verb.add_parser(subparsers)
     return parser
 
 

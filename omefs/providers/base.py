@@ -69,6 +69,8 @@ class Capabilities:
     #: afterwards: the write is atomic and the service reports no digest a HEAD could add.
     acknowledged_writes: bool = False
     #: Data-management slots (storage classes, versions, encryption, lifecycle).
+    #: ``lifecycle`` lists the neutral rule actions the provider can express
+    #: (see :data:`omefs.lifecycle.ACTIONS`).
     storage_classes: Mapping[str, str] | None = None
     versions: bool | None = None
     encryption: tuple[str, ...] | None = None
@@ -122,6 +124,9 @@ class Provider:
     facade_hooks: ClassVar[str] = "omefs.providers.facade:FacadeHooks"
     #: ``"module:Class"`` of its object-version hooks (:class:`omefs.versions.VersionHooks`).
     versions_hooks: ClassVar[str] = "omefs.versions:VersionHooks"
+    #: ``"module:Class"`` of its lifecycle hooks (:class:`omefs.lifecycle.LifecycleHooks`),
+    #: or None when it has no lifecycle rules.
+    lifecycle_hooks: ClassVar[str | None] = None
 
     # -- URI grammar -----------------------------------------------------------
     #: The accepted forms, for error messages and docs.
@@ -231,6 +236,9 @@ class Provider:
     def versions(self) -> Any:
         """The object-version hooks (created once, on first use)."""
         return self._hooks("_versions", self.versions_hooks)
+    def lifecycle(self) -> Any:
+        """The lifecycle hooks (created once, on first use), or None when it has none."""
+        return self._hooks("_lifecycle", self.lifecycle_hooks) if self.lifecycle_hooks else None
 
     def _hooks(self, slot: str, spec: str) -> Any:
         hooks = self.__dict__.get(slot)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from omefs.lifecycle.model import ACTIONS as LIFECYCLE_ACTIONS
 from omefs.providers.base import Capabilities, Provider, URISyntaxError
 
 if TYPE_CHECKING:
@@ -32,7 +33,8 @@ class S3Provider(Provider):
     extra = "s3"
     capabilities = Capabilities(
         digests=("etag",), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
-        max_parts=10_000, server_side_copy=True, conditional_writes=True, versions=True,
+        max_parts=10_000, server_side_copy=True, conditional_writes=True,
+        lifecycle=LIFECYCLE_ACTIONS, versions=True,
     )
     versions_hooks = "omefs.providers.aws.versions:S3VersionHooks"
     transfer_hooks = "omefs.providers.aws.transfer:S3TransferHooks"
@@ -40,6 +42,7 @@ class S3Provider(Provider):
     foreign_modules = ("s3fs",)
     auth_module = "omefs.providers.aws.auth"
     facade_hooks = "omefs.providers.aws.facade:S3Facade"
+    lifecycle_hooks = "omefs.providers.aws.lifecycle:S3Lifecycle"
     uri_forms = ("s3://BUCKET/PATH", "s3://BUCKET@REGION/PATH", "s3a://BUCKET/PATH")
     uri_fields = frozenset({"region"})
 
