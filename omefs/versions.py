@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from omefs.errors import ConfigError, OmefsError, VersioningNotEnabledError
+from omefs.types import AuthLike
 
 __all__ = [
     "STATES",
@@ -66,7 +67,7 @@ class ObjectVersion:
         """The object's name inside its bucket."""
         return self.path.partition("/")[2]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         """The record as plain data (``last_modified`` as ISO 8601), for JSON output."""
         out = asdict(self)
         out["last_modified"] = self.last_modified.isoformat() if self.last_modified else None
@@ -124,7 +125,7 @@ class VersionHooks:
 
 
 # -- the public calls -----------------------------------------------------------
-def _resolve(url: str, auth: Any, storage_options: dict[str, Any],
+def _resolve(url: str, auth: AuthLike, storage_options: dict[str, object],
              operation: str) -> tuple[Any, str, Any, VersionHooks]:
     from omefs.api import url_to_fs
     from omefs.providers import provider_of
@@ -161,8 +162,8 @@ def _bucket_of(path: str) -> str:
     return path.split("/", 1)[0]
 
 
-def versioning(bucket_url: str, enabled: bool | None = None, *, auth: Any = None,
-               **storage_options: Any) -> str:
+def versioning(bucket_url: str, enabled: bool | None = None, *, auth: AuthLike = None,
+               **storage_options: object) -> str:
     """The bucket's versioning state; with ``enabled=True``/``False``, switch it first.
 
     Returns ``"enabled"``, ``"suspended"`` (off, the old versions kept) or
@@ -204,7 +205,7 @@ def _select(versions: list[ObjectVersion], path: str, children_only: bool) -> li
     return under
 
 
-def list_versions(url: str, *, auth: Any = None, **storage_options: Any) -> list[ObjectVersion]:
+def list_versions(url: str, *, auth: AuthLike = None, **storage_options: object) -> list[ObjectVersion]:
     """Every version of the object at ``url`` (or of each object under that prefix), per
     object newest first, delete markers included.
 
@@ -217,8 +218,8 @@ def list_versions(url: str, *, auth: Any = None, **storage_options: Any) -> list
         return _select(hooks.list(fs, path), path.rstrip("/"), children_only=False)
 
 
-def restore_version(url: str, version_id: str, *, auth: Any = None,
-                    **storage_options: Any) -> ObjectVersion:
+def restore_version(url: str, version_id: str, *, auth: AuthLike = None,
+                    **storage_options: object) -> ObjectVersion:
     """Make ``version_id`` of the object at ``url`` its live version again; returns the new
     live version (a new version id with the old bytes: the history stays).
 
