@@ -34,8 +34,10 @@ class AzureProvider(Provider):
         server_side_copy=True, conditional_writes=True, acknowledged_writes=True,
         # Azure has no lifecycle action for incomplete uploads
         lifecycle=tuple(a for a in LIFECYCLE_ACTIONS if a != "abort_incomplete_multipart_days"),
+        versions=True,
     )
     transfer_hooks = "omefs.providers.azure.transfer:AzureTransferHooks"
+    versions_hooks = "omefs.providers.azure.versions:AzureVersionHooks"
     filesystems: ClassVar[dict[str, str]] = {
         "azure": "omefs.providers.azure.fs:OMEAzureFileSystem",
         "*": "omefs.providers.azure.fs:AzureBlobFileSystem",
