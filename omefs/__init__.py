@@ -26,6 +26,7 @@ from omefs.errors import (
     AuthError,
     ChecksumMismatchError,
     ConfigError,
+    EncryptionKeyError,
     InvalidURIError,
     IsAReleaseError,
     NotFoundError,
@@ -51,6 +52,8 @@ __all__ = [
     "AuthConfig",
     "Credentials",
     "resolve",
+    # encryption at rest
+    "Encryption",
     # transfers
     "TransferItem",
     "TransferReport",
@@ -66,6 +69,7 @@ __all__ = [
     "AuthError",
     "ChecksumMismatchError",
     "ConfigError",
+    "EncryptionKeyError",
     "InvalidURIError",
     "NotFoundError",
     "OmefsError",
@@ -86,6 +90,7 @@ _LAZY = {
     "ObjectURI": ("omefs.uri", "ObjectURI"),
     "Credentials": ("omefs.auth", "Credentials"),
     "resolve": ("omefs.auth", "resolve"),
+    "Encryption": ("omefs.encryption", "Encryption"),
     "copy": ("omefs.transfer", "copy"),
     "sync": ("omefs.transfer", "sync"),
     "TransferItem": ("omefs.transfer.report", "TransferItem"),

@@ -28,6 +28,7 @@ __all__ = [
     "PermissionDeniedError",
     "ChecksumMismatchError",
     "TransferError",
+    "EncryptionKeyError",
     "RateLimitError",
     "AssetTooLargeError",
     "IsAReleaseError",
@@ -102,6 +103,11 @@ class NotFoundError(OmefsError, FileNotFoundError):
 
 class PermissionDeniedError(OmefsError, PermissionError):
     """The credentials were accepted but do not allow the operation."""
+
+
+class EncryptionKeyError(OmefsError, PermissionError):
+    """An object is encrypted with a customer-provided key and the request did not carry
+    that key (or carried another one): the message names the option that gives it."""
 
 
 class ChecksumMismatchError(OmefsError):

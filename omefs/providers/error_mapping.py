@@ -20,7 +20,13 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from omefs.errors import AuthError, NotFoundError, OmefsError, PermissionDeniedError
+from omefs.errors import (
+    AuthError,
+    EncryptionKeyError,
+    NotFoundError,
+    OmefsError,
+    PermissionDeniedError,
+)
 from omefs.redact import redact_text
 
 __all__ = ["classify", "translate", "map_errors"]
@@ -47,6 +53,20 @@ _NOT_FOUND_CODES = {
     "BucketNotFound", "notFound",
 }
 
+
+# A customer-key object read without its key, or with another key (S3 SSE-C, GCS CSEK,
+# Azure CPK, OCI SSE-C), by code or by the services' wording.
+_KEY_CODES = {
+    "BlobUsesCustomerSpecifiedEncryption", "BlobCustomerSpecifiedEncryptionMismatch",
+    "resourceIsEncryptedWithCustomerEncryptionKey", "customerEncryptionKeyIsIncorrect",
+    "SseCustomerKeyRequired", "SseCustomerKeyMismatch",
+}
+_KEY_TEXT = re.compile(r"stored using a form of Server Side Encryption|"
+                       r"customer[- ]?(?:provided|supplied|specified) (?:encryption )?key", re.I)
+#: What a caller does about an :class:`EncryptionKeyError`.
+KEY_HINT = ("give the key as encryption={'mode': 'customer', 'customer_key': ...} "
+            "(in a copy: src_options; on the command line: --src-customer-key or "
+            "--src-customer-key-file)")
 
 _AUTH_TEXT = re.compile(r"failed to authenticate|signature (?:we calculated )?does not match", re.I)
 
@@ -103,6 +123,8 @@ def classify(exc: BaseException) -> type[OmefsError] | None:
         return type(exc)
     for link in exception_chain(exc):
         code, status = _code_and_status(link)
+        if code in _KEY_CODES or _KEY_TEXT.search(str(link)):
+            return EncryptionKeyError
         if _AUTH_TEXT.search(str(link)):
             # Azurite answers a bad signature with AuthorizationFailure where
             # Azure says AuthenticationFailed; the message is the same.
@@ -143,6 +165,8 @@ def translate(
         AuthError: "credentials were not accepted",
         PermissionDeniedError: "permission denied",
         NotFoundError: "not found",
+        EncryptionKeyError: "refused: the object is encrypted with a customer-provided key "
+                            "that the request did not carry (or not this one)",
     }.get(cls, "failed")
     code, status = next(
         (cs for cs in map(_code_and_status, exception_chain(exc)) if cs != (None, None)), (None, None)
@@ -152,6 +176,8 @@ def translate(
     message = f"{operation} {what}" + (f" [{detail}]" if detail else "") + f": {reason}"
     if hint and cls in (AuthError, PermissionDeniedError):
         message += f"; credentials used: {hint}"
+    if cls is EncryptionKeyError:
+        message += f"; {KEY_HINT}"
     return cls(message, operation=operation, uri=uri, provider=provider)
 
 
