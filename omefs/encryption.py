@@ -238,10 +238,10 @@ def parse_encryption(value: Any) -> Encryption | None:
             f"encryption must be a mode name ({', '.join(MODES)}) or a mapping with mode, key_id, "
             f"customer_key or customer_key_file; got {type(value).__name__}", operation="config")
     fields: dict[str, Any] = {}
-    for key, item in value.items():
-        name = _KEYS.get(str(key).lower())
+    for given, item in value.items():
+        name = _KEYS.get(str(given).lower())
         if name is None:
-            raise ConfigError(f"unknown encryption setting {str(key)!r}; accepted: "
+            raise ConfigError(f"unknown encryption setting {str(given)!r}; accepted: "
                               f"{', '.join(sorted(_KEYS))}", operation="config")
         if item is not None:
             fields[name] = item
