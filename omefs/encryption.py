@@ -313,9 +313,8 @@ class EncryptionOptions:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name in EncryptionOptions.per_call:
-            if name in cls.__dict__:
-                continue
-            original = getattr(cls, name, None)
+            # the class's own definition, else the one it inherits (wrapped once)
+            original = cls.__dict__.get(name) or getattr(cls, name, None)
             if original is None or getattr(original, "_omefs_per_call", False):
                 continue
             setattr(cls, name, _per_call(name, original))

@@ -84,6 +84,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from tests.servers.fake_http import serve_in_thread, shut_down
+from tests.servers.oci_sse import Sse, SseRefused, check_part, check_read, request_sse
+from tests.servers.oci_sse import response_headers as sse_headers
 
 __all__ = ["FakeOCI", "Fault", "fingerprint_of", "new_key", "pem_private", "pem_public"]
 
@@ -184,6 +186,7 @@ class StoredObject:
     multipart_md5: str | None = None
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
     version: str = field(default_factory=lambda: str(uuid.uuid4()))
+    sse: Sse = field(default_factory=Sse)
 
     @property
     def listed_md5(self) -> str | None:
@@ -199,6 +202,7 @@ class Bucket:
     created: float
     objects: dict[str, StoredObject] = field(default_factory=dict)
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
+    kms_key_id: str | None = None
 
 
 @dataclass
@@ -212,6 +216,7 @@ class Upload:
     tier: str
     created: float
     parts: dict[int, tuple[bytes, str, str]] = field(default_factory=dict)  # num -> (data, md5, etag)
+    sse: Sse = field(default_factory=Sse)
 
 
 @dataclass
@@ -338,6 +343,8 @@ class FakeOCI:
             self.copy_steps = 2
             self.calls: Counter[str] = Counter()
             self.aborted: list[str] = []
+            #: the opc-sse-customer-key-sha256 each UploadPart carried (None: none)
+            self.part_sse: list[str | None] = []
             self.federation_calls = 0
             self.token_issues = 0
             self.work_request_polls = 0
@@ -555,6 +562,14 @@ class _Server(ThreadingHTTPServer):
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return  # the client went away (e.g. it dropped a GET it did not need)
         super().handle_error(request, client_address)
+
+
+def _sse(check: Any, *args: Any) -> Any:
+    """``check(*args)`` (an :mod:`tests.servers.oci_sse` rule), its refusal as a ServiceError."""
+    try:
+        return check(*args)
+    except SseRefused as exc:
+        raise ServiceError(exc.status, exc.code, exc.message) from None
 
 
 def _auth_error(reason: str) -> ServiceError:
@@ -897,6 +912,7 @@ class _Handler(BaseHTTPRequestHandler):
                                f"Either the bucket named '{bucket_name}' does not exist in the "
                                f"namespace '{ns}' or you are not authorized to access it")
         if kind is None:
+            self._body_cache = body
             return self._bucket(bucket)
         if kind == "o" and rest is None:
             return self._list_objects(bucket, query)
@@ -932,7 +948,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "metadata": {}, "createdBy": "ocid1.user.oc1..fake", "timeCreated": _rfc3339(b.created),
                 "etag": b.etag, "publicAccessType": "NoPublicAccess", "storageTier": b.tier,
                 "objectEventsEnabled": False, "freeformTags": {}, "definedTags": {},
-                "versioning": "Disabled", "approximateCount": len(b.objects)}
+                "versioning": "Disabled", "approximateCount": len(b.objects),
+                "kmsKeyId": b.kms_key_id}
 
     def _create_bucket(self, ns: str, body: bytes) -> None:
         details = json.loads(body or b"{}")
@@ -945,7 +962,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake._lock:
             if name in self.fake.namespaces[ns]:
                 raise ServiceError(409, "BucketAlreadyExists", f"bucket {name!r} already exists")
-            bucket = Bucket(name, ns, compartment, tier, self.fake.now())
+            bucket = Bucket(name, ns, compartment, tier, self.fake.now(),
+                            kms_key_id=details.get("kmsKeyId"))
             self.fake.namespaces[ns][name] = bucket
         self._send(200, self._bucket_json(bucket), {"etag": bucket.etag})
 
@@ -960,6 +978,12 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ServiceError(409, "BucketNotEmpty", f"bucket {bucket.name!r} is not empty")
                 del self.fake.namespaces[bucket.namespace][bucket.name]
             return self._send(204)
+        if cmd == "POST":  # UpdateBucket: the fields given change (kmsKeyId "" removes the key)
+            details = json.loads(self._body_cache or b"{}")
+            if "kmsKeyId" in details:
+                with self.fake._lock:
+                    bucket.kms_key_id = details["kmsKeyId"] or None
+            return self._send(200, self._bucket_json(bucket), {"etag": bucket.etag})
         raise ServiceError(405, "MethodNotAllowed", cmd)
 
     def _list_objects(self, bucket: Bucket, query: dict[str, str]) -> None:
@@ -1022,6 +1046,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Content-MD5"] = obj.md5
         for key, value in obj.metadata.items():
             headers[key] = value
+        headers.update(sse_headers(obj.sse))
         return headers
 
     def _check_md5(self, data: bytes) -> str:
@@ -1039,10 +1064,11 @@ class _Handler(BaseHTTPRequestHandler):
         if cmd == "PUT":
             md5 = self._check_md5(body)
             self._preconditions(obj)
+            sse = _sse(request_sse, self.headers, bucket.kms_key_id)
             tier = self.headers.get("storage-tier") or bucket.tier
             meta = {k.lower(): v for k, v in self.headers.items() if k.lower().startswith("opc-meta-")}
             new = StoredObject(body, self.headers.get("Content-Type") or "application/octet-stream",
-                               meta, tier, fake.now(), md5)
+                               meta, tier, fake.now(), md5, sse=sse)
             with fake._lock:
                 bucket.objects[key] = new
             return self._send(200, b"", {"etag": new.etag, "last-modified": _http_date(new.created),
@@ -1055,6 +1081,8 @@ class _Handler(BaseHTTPRequestHandler):
             with fake._lock:
                 bucket.objects.pop(key, None)
             return self._send(204)
+        if cmd in ("HEAD", "GET"):
+            _sse(check_read, obj.sse, self.headers)
         if cmd == "HEAD":
             headers = self._object_headers(obj, full=True)
             headers["Content-Length"] = str(len(obj.data))
@@ -1109,7 +1137,8 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ServiceError(400, "InvalidParameter", f"metadata keys must start opc-meta-: {bad}")
                 upload = Upload(str(uuid.uuid4()), bucket.namespace, bucket.name, details["object"],
                                 details.get("contentType") or "application/octet-stream", meta,
-                                details.get("storageTier") or bucket.tier, fake.now())
+                                details.get("storageTier") or bucket.tier, fake.now(),
+                                sse=_sse(request_sse, self.headers, bucket.kms_key_id))
                 with fake._lock:
                     fake.uploads[upload.upload_id] = upload
                 return self._send(200, {"namespace": upload.namespace, "bucket": upload.bucket,
@@ -1132,6 +1161,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not 1 <= number <= 10000:
                 raise ServiceError(400, "InvalidParameter", "uploadPartNum must be 1..10000")
             md5 = self._check_md5(body)
+            _sse(check_part, upload.sse, self.headers)
+            fake.part_sse.append(self.headers.get("opc-sse-customer-key-sha256"))
             etag = str(uuid.uuid4())
             with fake._lock:
                 upload.parts[number] = (body, md5, etag)
@@ -1163,7 +1194,7 @@ class _Handler(BaseHTTPRequestHandler):
                 combined = base64.b64encode(hashlib.md5(b"".join(digests)).digest()).decode()
                 multipart_md5 = f"{combined}-{len(pieces)}"
                 obj = StoredObject(b"".join(pieces), upload.content_type, upload.metadata, upload.tier,
-                                   fake.now(), None, multipart_md5)
+                                   fake.now(), None, multipart_md5, sse=upload.sse)
                 bucket.objects[key] = obj
                 fake.uploads.pop(upload.upload_id, None)
             return self._send(200, b"", {"etag": obj.etag, "opc-multipart-md5": multipart_md5,
