@@ -75,6 +75,17 @@ class Checker:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        #: The proxy this checker serves (set when the proxy is made).
+        self.proxy: CheckingProxy | None = None
+
+    def local_url(self, url: str) -> str:
+        """``url`` of the emulator (a resumable-upload ``Location``) as a URL of the proxy."""
+        assert self.proxy is not None
+        parts = urlsplit(url)
+        upstream = f"{self.proxy.upstream_host}:{self.proxy.upstream_port}"
+        if parts.netloc != upstream:
+            return url
+        return parts._replace(netloc=urlsplit(self.proxy.endpoint).netloc).geturl()
 
     def request(self, ex: Exchange) -> Reply | None:
         """Refuse ``ex`` with a :class:`Reply`, or change it and return None to forward it."""
@@ -97,6 +108,7 @@ class CheckingProxy:
         self.upstream_port = parts.port or 80
         self.upstream_path = parts.path.rstrip("/")
         self.checker = checker
+        checker.proxy = self
         self.requests: list[tuple[str, str, int]] = []
         self.forwarded = 0
         self._lock = threading.Lock()
