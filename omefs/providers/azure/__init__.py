@@ -31,6 +31,7 @@ class AzureProvider(Provider):
     capabilities = Capabilities(
         digests=("md5",), min_part_size=1, max_part_size=4000 * MiB, max_parts=50_000,
         server_side_copy=True, conditional_writes=True, acknowledged_writes=True,
+        encryption=("provider", "kms", "customer"),
     )
     transfer_hooks = "omefs.providers.azure.transfer:AzureTransferHooks"
     filesystems: ClassVar[dict[str, str]] = {

@@ -16,12 +16,14 @@ with a token credential or key, so omefs connects to the given URL itself.
 
 from __future__ import annotations
 
+import contextvars
 import re
 from typing import Any, ClassVar
 
 import adlfs
 from adlfs.spec import _create_aio_blob_service_client
 
+from omefs.encryption import EncryptionOptions, check_transport
 from omefs.providers.azure.uri import split_path
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
@@ -29,9 +31,14 @@ from omefs.providers.filesystem import AuthMixin
 __all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem"]
 
 
+# Whether adlfs's ``_details`` runs inside ``_info`` (blob properties) rather than a listing.
+_FROM_PROPERTIES: contextvars.ContextVar[bool] = contextvars.ContextVar("omefs_azure_properties",
+                                                                        default=False)
+
+
 # adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
 @map_errors(*ASYNC_METHODS, "cat", "expand_path")
-class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
+class AzureBlobFileSystem(AuthMixin, EncryptionOptions, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
     """adlfs's filesystem, taking omefs auth configs."""
 
     protocol = ("abfs", "az", "abfss")
@@ -48,6 +55,13 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore
         verify = kwargs.pop("connection_verify", None)
         self._omefs_client_kwargs = {} if verify is None else {"connection_verify": verify}
         self._omefs_account_url = url.rstrip("/") if url else None
+        if self.encryption is not None:
+            from omefs.providers.azure.encryption import request_hook
+
+            check_transport(self.encryption, url or _blob_endpoint(kwargs.get("connection_string"))
+                            or "https://blob.core.windows.net", "azure")
+            # every request of the service client carries the setting
+            self._omefs_client_kwargs["raw_request_hook"] = request_hook(self.encryption)
         if url and not kwargs.get("account_name"):
             kwargs["account_name"] = _account_from_url(url)
         return kwargs
@@ -63,6 +77,35 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore
                 end = max(size + end, 0)
         data: bytes = await super()._cat_file(path, start=start, end=end, **kwargs)
         return data
+
+    async def _info(self, path: str, *args: Any, **kwargs: Any) -> Any:
+        token = _FROM_PROPERTIES.set(True)
+        try:
+            return await super()._info(path, *args, **kwargs)
+        finally:
+            _FROM_PROPERTIES.reset(token)
+
+    async def _details(self, contents: Any, *args: Any, **kwargs: Any) -> Any:
+        """adlfs's entries, plus ``encryption`` (mode and key id) for each blob.
+
+        Blob properties (``info()``) tell all three modes. A listing tells an
+        encryption scope, but the SDK drops the key hash of a CPK blob from list
+        results, so a listing entry without a scope carries no ``encryption``.
+        """
+        from omefs.providers.azure.encryption import describe_blob
+
+        output = await super()._details(contents, *args, **kwargs)
+        complete = _FROM_PROPERTIES.get()
+        found = {}
+        for content in contents:
+            if content.has_key("container") and content.has_key("name"):  # NOQA
+                described = describe_blob(content)
+                if complete or described["mode"] == "kms":
+                    found[f"{content.container}/{content.name}".rstrip("/")] = described
+        for entry in output:
+            if entry.get("type") == "file" and entry.get("name") in found:
+                entry["encryption"] = found[entry["name"]]
+        return output
 
     def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
         """adlfs's service client, with omefs's extra client options when there are any."""
@@ -99,6 +142,15 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore
             credential = {"account_name": self.account_name, "account_key": self.account_key}
         self.service_client = self._omefs_client(url, credential)
         return None
+
+
+def _blob_endpoint(connection_string: Any) -> str | None:
+    """The ``BlobEndpoint`` of a connection string (None without one)."""
+    for part in str(connection_string or "").split(";"):
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "blobendpoint":
+            return value.strip()
+    return None
 
 
 def _account_from_url(url: str) -> str | None:

@@ -178,12 +178,13 @@ class OCIConnection(AuthMixin, EncryptionOptions, ocifs.OCIFileSystem):  # type:
         client = super().connect(refresh=refresh)
         if refresh and client is not None:
             _size_pool(client, self.max_concurrency + 4)
-        if getattr(self, "encryption", None) is not None and client is not None:
+        enc = getattr(self, "encryption", None)
+        if enc is not None and client is not None:
             from omefs.providers.oci.encryption import EncryptingClient
 
             if not isinstance(client, EncryptingClient):
                 # every object call carries the setting (opc-sse-* headers)
-                client = self.oci_client = EncryptingClient(client, self.encryption)
+                client = self.oci_client = EncryptingClient(client, enc)
         return client
 
     def _refresh_signer(self) -> None:
