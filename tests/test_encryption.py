@@ -102,3 +102,93 @@ def test_sdk_debug_records_are_masked(caplog):
 def test_a_provider_without_the_mode_refuses_it():
     with pytest.raises(ConfigError, match="GitHub has no encryption mode 'kms'"):
         omefs.filesystem("github", encryption={"mode": "kms", "key_id": "k"})
+
+
+# -- with servers: a cross-cloud copy, and the canary ------------------------------
+# Servers: moto behind the SSE-C check, gcp-storage-emulator behind the CSEK/CMEK check
+# (tests/servers/sse_c_proxy.py, tests/servers/csek_proxy.py).
+
+from tests.servers.encryption_fixtures import *  # noqa: E402,F401,F403
+
+CMEK = "projects/omefs-test/locations/us/keyRings/ring/cryptoKeys/backup"
+
+
+def _customer(key: str) -> dict:
+    return {"mode": "customer", "customer_key": key, "allow_insecure_customer_key": True}
+
+
+def test_s3_to_gcs_copy_lands_cmek_objects_and_names_the_missing_source_key(enc_s3, enc_gcs):
+    s3 = omefs.filesystem("s3", **enc_s3)
+    s3.mkdir("models")
+    s3.pipe_file("models/a.bin", b"a" * 1000)
+    s3.pipe_file("models/b.bin", b"b" * 2000, encryption="provider")
+    s3.pipe_file("models/c.bin", b"c" * 3000, encryption=_customer(KEY_B64))
+    omefs.filesystem("gs", **enc_gcs).mkdir("backup")
+    dst_options = dict(enc_gcs, encryption={"mode": "kms", "key_id": CMEK})
+
+    report = omefs.copy("s3://models/", "gs://backup/", recursive=True, src_options=enc_s3,
+                        dst_options=dst_options, raise_on_error=False)
+    by_name = {item.src.rsplit("/", 1)[-1]: item for item in report.items}
+    assert by_name["a.bin"].status == by_name["b.bin"].status == "copied"
+    failed = by_name["c.bin"]
+    assert failed.status == "failed"
+    assert "customer-provided key" in failed.error and "src_options" in failed.error
+    gcs = omefs.filesystem("gs", **enc_gcs)
+    gcs.invalidate_cache()
+    for name in ("a.bin", "b.bin"):
+        assert gcs.info(f"backup/{name}")["encryption"] == {"mode": "kms", "key_id": CMEK}
+    assert not gcs.exists("backup/c.bin")
+
+    # with the source's key, the rest follows
+    report = omefs.copy("s3://models/c.bin", "gs://backup/c.bin",
+                        src_options=dict(enc_s3, encryption=_customer(KEY_B64)),
+                        dst_options=dst_options)
+    assert [i.status for i in report.items] == ["copied"]
+    gcs.invalidate_cache()
+    assert gcs.info("backup/c.bin")["encryption"] == {"mode": "kms", "key_id": CMEK}
+    assert gcs.cat_file("backup/c.bin") == b"c" * 3000
+
+
+def test_canary_customer_key_never_shown(enc_s3, enc_gcs, caplog, capsys):
+    canary = os.urandom(32)
+    text = base64.b64encode(canary).decode()
+    forms = (text, canary.hex(), base64.urlsafe_b64encode(canary).decode())
+    logging.getLogger().setLevel(logging.DEBUG)
+    shown: list[str] = []
+    with caplog.at_level(logging.DEBUG):
+        for scheme, options in (("s3", enc_s3), ("gs", enc_gcs)):
+            plain = omefs.filesystem(scheme, **options)
+            plain.mkdir("canary")
+            fs = omefs.filesystem(scheme, encryption=_customer(text), **options)
+            fs.pipe_file("canary/x.bin", b"data")
+            assert fs.cat_file("canary/x.bin") == b"data"
+            shown += [repr(fs), repr(fs.storage_options), str(fs.storage_options),
+                      repr(fs.encryption), repr(fs.info("canary/x.bin"))]
+            plain.invalidate_cache()
+            for bad in (lambda: plain.cat_file("canary/x.bin"),
+                        lambda: fs.cat_file("canary/x.bin", encryption=_customer(
+                            base64.b64encode(os.urandom(32)).decode())),
+                        lambda: omefs.filesystem(scheme, encryption={"customer_key": text[:20]},
+                                                 **options)):
+                with pytest.raises(Exception) as err:  # noqa: PT011 - any error: its text is checked
+                    bad()
+                shown += [str(err.value), repr(err.value)]
+                shown += [str(link) for link in _chain(err.value)]
+    logging.getLogger().setLevel(logging.WARNING)
+    shown.append(caplog.text)
+    shown += [r.getMessage() for r in caplog.records]
+    captured = capsys.readouterr()
+    shown += [captured.out, captured.err]
+    assert any("x-amz-server-side-encryption-customer" in r.getMessage() or "encryption" in
+               r.getMessage() for r in caplog.records), "DEBUG logging was not on"
+    for blob in shown:
+        for form in forms:
+            assert form not in blob
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__

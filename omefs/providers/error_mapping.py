@@ -65,8 +65,9 @@ _KEY_TEXT = re.compile(r"stored using a form of Server Side Encryption|"
                        r"customer[- ]?(?:provided|supplied|specified) (?:encryption )?key", re.I)
 #: What a caller does about an :class:`EncryptionKeyError`.
 KEY_HINT = ("give the key as encryption={'mode': 'customer', 'customer_key': ...} "
-            "(in a copy: src_options; on the command line: --src-customer-key or "
-            "--src-customer-key-file)")
+            "(in a copy: src_options; on the command line: --customer-key or "
+            "--customer-key-file, and --src-customer-key or --src-customer-key-file for the "
+            "source of cp and sync)")
 
 _AUTH_TEXT = re.compile(r"failed to authenticate|signature (?:we calculated )?does not match", re.I)
 

@@ -103,9 +103,6 @@ class SseCChecker(Checker):
                     return _error(400, "InvalidRequest", _NOT_SSE_C_READ, head)
                 if stored and md5 != stored:
                     return _error(403, "AccessDenied", "Access Denied", head)
-                if not stored and md5 is not None:
-                    return _error(400, "InvalidRequest", "The encryption parameters are not "
-                                  "applicable to this object.", head)
             if ex.method == "PUT" and "uploadId" in ex.query:
                 upload = ex.arg("uploadId") or ""
                 self.seen_part_keys.append(md5)
@@ -128,6 +125,11 @@ class SseCChecker(Checker):
         if reply.status >= 300 or not key:
             return reply
         with self.lock:
+            if (ex.method in ("GET", "HEAD") and "uploadId" not in ex.query and md5
+                    and (bucket, key) not in self.objects):
+                # a key for an object that exists without one (a missing one is 404, as above)
+                return _error(400, "InvalidRequest", "The encryption parameters are not "
+                              "applicable to this object.", ex.method == "HEAD")
             if ex.method == "POST" and "uploads" in ex.query:
                 found = re.search(rb"<UploadId>([^<]+)</UploadId>", reply.body)
                 if found:
