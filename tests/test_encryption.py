@@ -193,3 +193,22 @@ def _chain(exc: BaseException):
         seen.add(id(exc))
         yield exc
         exc = exc.__cause__ or exc.__context__
+
+
+def test_facade_puts_and_multipart_uploads_carry_the_setting(enc_s3, sse_c_proxy):
+    setting = _customer(KEY_B64)
+    omefs.filesystem("s3", **enc_s3).mkdir("facade")
+    store = omefs.storage("s3", encryption=setting, **enc_s3)
+    store.put("s3://facade/one.bin", b"one")
+    with store.get("s3://facade/one.bin") as f:
+        assert f.read() == b"one"
+    part = os.urandom(5 << 20)
+    upload = store.initiate_multipart_upload("s3://facade/two.bin")
+    etags = [store.upload_part("s3://facade/two.bin", upload, n, data)
+             for n, data in ((1, part), (2, b"tail"))]
+    store.complete_multipart_upload("s3://facade/two.bin", upload, list(zip((1, 2), etags)))
+    assert sse_c_proxy.checker.seen_part_keys[-2:] == [parse_encryption(setting).key_md5_base64] * 2
+    fs = omefs.filesystem("s3", encryption=setting, **enc_s3)
+    assert fs.cat_file("s3://facade/two.bin", start=-4) == b"tail"
+    with pytest.raises(omefs.EncryptionKeyError):
+        omefs.storage("s3", **enc_s3).get("s3://facade/two.bin").read()
