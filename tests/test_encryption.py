@@ -206,7 +206,7 @@ def test_facade_puts_and_multipart_uploads_carry_the_setting(enc_s3, sse_c_proxy
     upload = store.initiate_multipart_upload("s3://facade/two.bin")
     etags = [store.upload_part("s3://facade/two.bin", upload, n, data)
              for n, data in ((1, part), (2, b"tail"))]
-    store.complete_multipart_upload("s3://facade/two.bin", upload, list(zip((1, 2), etags)))
+    store.complete_multipart_upload("s3://facade/two.bin", upload, list(zip((1, 2), etags, strict=True)))
     assert sse_c_proxy.checker.seen_part_keys[-2:] == [parse_encryption(setting).key_md5_base64] * 2
     fs = omefs.filesystem("s3", encryption=setting, **enc_s3)
     assert fs.cat_file("s3://facade/two.bin", start=-4) == b"tail"
