@@ -166,7 +166,7 @@ class Encryption:
         return hmac.new(_FINGERPRINT_KEY, self.customer_key, "sha256").hexdigest()[:16]
 
     # -- what is shown -------------------------------------------------------
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, str | None]:
         """``{"mode", "key_id"}``: what may be shown (no key material)."""
         return {"mode": self.mode, "key_id": self.key_id}
 
