@@ -34,8 +34,10 @@ class AzureProvider(Provider):
         server_side_copy=True, conditional_writes=True, acknowledged_writes=True,
         encryption=("provider", "kms", "customer"),
         lifecycle=LIFECYCLE_ACTIONS[:3],  # no abort-multipart action
+        versions=True,
     )
     transfer_hooks = "omefs.providers.azure.transfer:AzureTransferHooks"
+    versions_hooks = "omefs.providers.azure.versions:AzureVersionHooks"
     filesystems: ClassVar[dict[str, str]] = {
         "azure": "omefs.providers.azure.fs:OMEAzureFileSystem",
         "*": "omefs.providers.azure.fs:AzureBlobFileSystem",

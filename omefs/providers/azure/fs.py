@@ -27,6 +27,7 @@ from omefs.encryption import EncryptionOptions, check_transport
 from omefs.providers.azure.uri import split_path
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
+from omefs.providers.versioned import VersionedMixin
 
 __all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem"]
 
@@ -38,8 +39,13 @@ _FROM_PROPERTIES: contextvars.ContextVar[bool] = contextvars.ContextVar("omefs_a
 
 # adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
 @map_errors(*ASYNC_METHODS, "cat", "expand_path")
-class AzureBlobFileSystem(AuthMixin, EncryptionOptions, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
-    """adlfs's filesystem, taking omefs auth configs."""
+class AzureBlobFileSystem(VersionedMixin, AuthMixin, EncryptionOptions,  # type: ignore[misc]
+                          adlfs.AzureBlobFileSystem):
+    """adlfs's filesystem, taking omefs auth configs, with ``version_id=`` everywhere
+    (:mod:`omefs.providers.versioned`)."""
+
+    native_version_form = "{path}?versionid={version}"
+    native_version_field = "version_id"
 
     protocol = ("abfs", "az", "abfss")
     auth_provider: ClassVar[str] = "azure"
@@ -67,10 +73,12 @@ class AzureBlobFileSystem(AuthMixin, EncryptionOptions, adlfs.AzureBlobFileSyste
         return kwargs
 
     async def _cat_file(self, path: str, start: int | None = None, end: int | None = None,
-                        **kwargs: Any) -> bytes:
+                        version_id: str | None = None, **kwargs: Any) -> bytes:
         """adlfs's ranged read, plus negative offsets (from the end) as s3fs and gcsfs take them."""
+        if version_id is not None:
+            kwargs["version_id"] = version_id
         if (start is not None and start < 0) or (end is not None and end < 0):
-            size = (await self._info(path))["size"]
+            size = (await self._info(path, version_id=version_id))["size"]
             if start is not None and start < 0:
                 start = max(size + start, 0)
             if end is not None and end < 0:
@@ -86,15 +94,25 @@ class AzureBlobFileSystem(AuthMixin, EncryptionOptions, adlfs.AzureBlobFileSyste
             _FROM_PROPERTIES.reset(token)
 
     async def _details(self, contents: Any, *args: Any, **kwargs: Any) -> Any:
-        """adlfs's entries, plus ``encryption`` (mode and key id) for each blob.
+        """adlfs's entries, plus
 
-        Blob properties (``info()``) tell all three modes. A listing tells an
-        encryption scope, but the SDK drops the key hash of a CPK blob from list
-        results, so a listing entry without a scope carries no ``encryption``.
+        * the blob's ``version_id`` also when not version-aware (adlfs keeps it only
+          then): ``info()`` reports the live version everywhere;
+        * ``encryption`` (mode and key id). Blob properties (``info()``) tell all
+          three modes; a listing tells an encryption scope, but the SDK drops the key
+          hash of a CPK blob from list results, so a listing entry without a scope
+          carries no ``encryption``.
         """
         from omefs.providers.azure.encryption import describe_blob
 
-        output = await super()._details(contents, *args, **kwargs)
+        out = await super()._details(contents, *args, **kwargs)
+        if not self.version_aware:
+            ids = {str(c.get("name")): c.get("version_id") for c in contents
+                   if hasattr(c, "get") and c.get("version_id")}
+            for entry in out if ids else ():
+                blob = str(entry.get("name", "")).split("/", 1)[-1]
+                if blob in ids:
+                    entry.setdefault("version_id", ids[blob])
         complete = _FROM_PROPERTIES.get()
         found = {}
         for content in contents:
@@ -102,10 +120,10 @@ class AzureBlobFileSystem(AuthMixin, EncryptionOptions, adlfs.AzureBlobFileSyste
                 described = describe_blob(content)
                 if complete or described["mode"] == "kms":
                     found[f"{content.container}/{content.name}".rstrip("/")] = described
-        for entry in output:
+        for entry in out:
             if entry.get("type") == "file" and entry.get("name") in found:
                 entry["encryption"] = found[entry["name"]]
-        return output
+        return out
 
     def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
         """adlfs's service client, with omefs's extra client options when there are any."""
