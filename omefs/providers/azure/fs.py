@@ -39,8 +39,8 @@ _FROM_PROPERTIES: contextvars.ContextVar[bool] = contextvars.ContextVar("omefs_a
 
 # adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
 @map_errors(*ASYNC_METHODS, "cat", "expand_path")
-class AzureBlobFileSystem(VersionedMixin, AuthMixin, EncryptionOptions,  # type: ignore[misc]
-                          adlfs.AzureBlobFileSystem):
+class AzureBlobFileSystem(
+        VersionedMixin, AuthMixin, EncryptionOptions, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
     """adlfs's filesystem, taking omefs auth configs, with ``version_id=`` everywhere
     (:mod:`omefs.providers.versioned`)."""
 

@@ -24,8 +24,8 @@ __all__ = ["GCSFileSystem"]
 
 
 @map_errors(*ASYNC_METHODS)
-class GCSFileSystem(VersionedMixin, AuthMixin, EncryptionOptions,  # type: ignore[misc]
-                    gcsfs.core.GCSFileSystem):
+class GCSFileSystem(
+        VersionedMixin, AuthMixin, EncryptionOptions, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
     """gcsfs's filesystem, taking omefs auth configs, with ``version_id=`` (a generation)
     everywhere (:mod:`omefs.providers.versioned`)."""
 
