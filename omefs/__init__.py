@@ -7,6 +7,7 @@ The public surface is small:
 * :class:`AuthConfig` and :func:`resolve` — one auth config, each SDK's credentials;
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
 * :func:`set_storage_class` and :func:`restore` — storage classes in place, archived objects;
+* :func:`versioning`, :func:`list_versions`, :func:`restore_version` — object versions;
 * :func:`storage` — a facade for code written against OME's Go interface;
 * :mod:`omefs.lifecycle` — a bucket's lifecycle rules, one neutral form on four clouds;
 * :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
@@ -30,6 +31,7 @@ from omefs.errors import (
     ChecksumMismatchError,
     ConfigError,
     ConnectionFailedError,
+    EncryptionKeyError,
     InvalidURIError,
     IsAReleaseError,
     NotFoundError,
@@ -39,6 +41,7 @@ from omefs.errors import (
     ServiceError,
     TransferError,
     TruncatedBodyError,
+    VersioningNotEnabledError,
 )
 from omefs.redact import install_log_filter
 
@@ -56,6 +59,8 @@ __all__ = [
     "AuthConfig",
     "Credentials",
     "resolve",
+    # encryption at rest
+    "Encryption",
     # transfers
     "TransferItem",
     "TransferReport",
@@ -77,6 +82,7 @@ __all__ = [
     "AuthError",
     "ChecksumMismatchError",
     "ConfigError",
+    "EncryptionKeyError",
     "ConnectionFailedError",
     "InvalidURIError",
     "NotFoundError",
@@ -87,6 +93,12 @@ __all__ = [
     "ServiceError",
     "TransferError",
     "TruncatedBodyError",
+    "VersioningNotEnabledError",
+    # object versions
+    "ObjectVersion",
+    "list_versions",
+    "restore_version",
+    "versioning",
     "__version__",
 ]
 
@@ -99,6 +111,7 @@ _LAZY = {
     "ObjectURI": ("omefs.uri", "ObjectURI"),
     "Credentials": ("omefs.auth", "Credentials"),
     "resolve": ("omefs.auth", "resolve"),
+    "Encryption": ("omefs.encryption", "Encryption"),
     "copy": ("omefs.transfer", "copy"),
     "sync": ("omefs.transfer", "sync"),
     "TransferItem": ("omefs.transfer.report", "TransferItem"),
@@ -107,6 +120,10 @@ _LAZY = {
     "set_storage_class": ("omefs.classes_api", "set_storage_class"),
     "restore": ("omefs.classes_api", "restore"),
     "Storage": ("omefs.storage", "Storage"),
+    "ObjectVersion": ("omefs.versions", "ObjectVersion"),
+    "list_versions": ("omefs.versions", "list_versions"),
+    "restore_version": ("omefs.versions", "restore_version"),
+    "versioning": ("omefs.versions", "versioning"),
     "lifecycle": ("omefs.lifecycle", ""),  # the module itself
 }
 

@@ -31,12 +31,14 @@ __all__ = [
     "PermissionDeniedError",
     "ChecksumMismatchError",
     "TransferError",
+    "EncryptionKeyError",
     "RateLimitError",
     "AssetTooLargeError",
     "IsAReleaseError",
     "AlreadyExistsError",
     "TruncatedBodyError",
     "ArchivedObjectError",
+    "VersioningNotEnabledError",
     "ConnectionFailedError",
     "ServiceError",
 ]
@@ -98,6 +100,11 @@ class ConfigError(OmefsError, ValueError):
     """An auth config or config file is invalid: names the key and what is accepted."""
 
 
+class VersioningNotEnabledError(ConfigError):
+    """A call about object versions on a bucket whose versioning was never turned on:
+    names the bucket and how to turn it on."""
+
+
 class AuthError(OmefsError):
     """Credentials could not be obtained, or the service did not accept them."""
 
@@ -126,6 +133,9 @@ class ArchivedObjectError(OmefsError, PermissionError):
         self.storage_class_native = storage_class_native
 
 
+class EncryptionKeyError(OmefsError, PermissionError):
+    """An object is encrypted with a customer-provided key and the request did not carry
+    that key (or carried another one): the message names the option that gives it."""
 class ConnectionFailedError(OmefsError, ConnectionError):
     """The service could not be reached (connection refused or reset, name not resolved).
 

@@ -92,6 +92,10 @@ def _listing(fs: Any, path: str, recursive: bool) -> list[dict[str, Any]]:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
+    if getattr(args, "versions", False):
+        from omefs.cli.versions import cmd_ls_versions
+
+        return cmd_ls_versions(args)
     auth, options = side_settings(args, None)
     fs, path = open_fs(args.url, auth, options)
     root = str(path).rstrip("/")
@@ -135,7 +139,10 @@ def cmd_stat(args: argparse.Namespace) -> int:
         "modified": modified_of(info),
     }
     summary.update({k: info[k] for k in _CLASS_KEYS if k in info})
-    details = {k: v for k, v in info.items() if k not in ("name", "size", "type", *_CLASS_KEYS)}
+    if info.get("encryption") is not None:  # mode and key id (never key material)
+        summary["encryption"] = info["encryption"]
+    details = {k: v for k, v in info.items()
+               if k not in ("name", "size", "type", "encryption", *_CLASS_KEYS)}
     if args.json:
         print_json({**summary, "info": details})
         return 0

@@ -10,6 +10,7 @@ therefore started through a tiny launcher that raises the backlog first
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -26,6 +27,7 @@ PROJECT = "test"
 # * it ignores the object resource in the body of ``rewrite`` (real GCS
 #   applies it to the destination: that is how a class changes in place,
 #   ``{"storageClass": "NEARLINE"}``): apply its writable fields.
+# * object generations in buckets with ``versioning.enabled`` (gcs_generations.py).
 _LAUNCHER = """\
 import os, re, socketserver, sys, threading, traceback
 socketserver.TCPServer.request_queue_size = 1024
@@ -73,6 +75,9 @@ def _rewrite_with_resource(request, response, storage, *args, **kwargs):
                    "objectSize": size, "done": True, "resource": obj})
 
 objects.rewrite = _rewrite_with_resource
+sys.path.insert(0, sys.argv.pop(1))  # this folder: gcs_generations.py
+import gcs_generations
+gcs_generations.install()  # object generations in versioned buckets
 
 from gcp_storage_emulator.__main__ import main
 main(sys.argv[1:])
@@ -83,7 +88,8 @@ class GCSEmulator(ManagedServer):
     name = "gcs"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-c", _LAUNCHER, "start", "-H", self.host, "--port", str(self.port),
+        here = os.path.dirname(os.path.abspath(__file__))
+        return [sys.executable, "-c", _LAUNCHER, here, "start", "-H", self.host, "--port", str(self.port),
                 "--in-memory", "-q"]
 
     def probe(self) -> bool:

@@ -28,7 +28,9 @@ ocifs's URL form ``oci://BUCKET@NS/PATH`` gives exactly what ocifs gives
 * MD5 recorded and verified: ``Content-MD5`` on single-part puts and on
   every part, ``opc-multipart-md5`` on commit, OME's ``opc-meta-md5`` for
   the whole object on multipart uploads of known content, and every full
-  read checked against ``Content-MD5`` or ``opc-meta-md5``.
+  read checked against ``Content-MD5`` or ``opc-meta-md5``;
+* object versions: ``version_id=`` on ``info``/``cat``/``open``/``rm`` and
+  ``KEY?version=ID`` (:mod:`omefs.providers.oci.versions`).
 
 The SDK's circuit breaker is off by default (``config_kwargs=
 {"circuit_breaker_strategy": …}`` turns it back on): its state is shared
@@ -53,6 +55,7 @@ from omefs.providers.oci.copy import CopyResult, copy_object
 from omefs.providers.oci.file import OCIFile
 from omefs.providers.oci.limits import MAX_PART_SIZE, MIN_PART_SIZE
 from omefs.providers.oci.reading import OCIReading
+from omefs.providers.oci.versions import OCIVersions
 from omefs.redact import get_logger
 
 __all__ = ["OCIFileSystem", "OCIFile"]
@@ -63,7 +66,7 @@ _WRITE_MODES = {"w", "wb", "a", "ab"}
 
 
 @map_errors(*SYNC_METHODS, "copy", "mv", "rename", "cat", "exists", "touch", "rmdir")
-class OCIFileSystem(SyncClassMixin, OCIReading):
+class OCIFileSystem(SyncClassMixin, OCIVersions, OCIReading):
     """ocifs's filesystem, with omefs auth, every OCI URL form, and parallel, verified transfers.
 
     Every ocifs argument works as in ocifs (``config``, ``signer``,
@@ -100,7 +103,10 @@ class OCIFileSystem(SyncClassMixin, OCIReading):
         cache_options: dict[str, Any] | None = None,
         cache_type: str | None = None,
         **kwargs: Any,
-    ) -> OCIFile:
+    ) -> Any:
+        version = self._open_version(path, mode, kwargs.pop("version_id", None))
+        if version is not None:
+            return version
         bucket, namespace, key = self.split_path(path)
         self._omefs_native(kwargs, file=True, mode=mode)  # storage_class= -> storage_tier=
         if mode not in {"r", "rb"} | _WRITE_MODES:
