@@ -1,0 +1,34 @@
+"""Session-wide identities for the abstract suite: one OCI API key for every test class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.servers.oci_fixtures import (
+    USER,
+    oci_fake_server,  # noqa: F401 - the session's fake
+    write_oci_config,
+)
+
+
+@pytest.fixture(scope="class")
+def oci_class_auth(oci_fake_server: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:  # noqa: F811
+    """An omefs ``user_principal`` auth config on the fake, registered for one test class."""
+    from tests.servers.oci import _cached_key, fingerprint_of, pem_private
+
+    directory: Path = tmp_path_factory.mktemp("oci")
+    key = _cached_key(5)
+    key_path = directory / "oci_api_key.pem"
+    key_path.write_bytes(pem_private(key))
+    key_path.chmod(0o600)
+    oci_fake_server.register_key(USER, key)
+    config = write_oci_config(directory / "oci_config", {"DEFAULT": {
+        "user": USER, "fingerprint": fingerprint_of(key), "tenancy": oci_fake_server.tenancy,
+        "region": oci_fake_server.region, "key_file": str(key_path),
+    }})
+    return {"provider": "oci", "auth_type": "user_principal",
+            "settings": {"config_path": str(config), "profile": "DEFAULT",
+                         "endpoint_url": oci_fake_server.endpoint}}

@@ -1,0 +1,171 @@
+"""Fixture classes that run fsspec's abstract test suite (``fsspec.tests.abstract``) on omefs.
+
+fsspec ships the copy, get, put, open and pipe tests every backend is
+expected to pass; a backend runs them by deriving test classes from the
+abstract ones and from a fixture class that supplies ``fs``, ``fs_path``
+and ``fs_join`` (s3fs does the same on itself). One fixture class per
+omefs filesystem is defined here, each on its own local server:
+
+==========================  =========================================
+filesystem                  server
+==========================  =========================================
+``s3://``                   moto
+``gs://``                   gcp-storage-emulator
+``az://``, ``azure://``     Azurite
+``oci://``                  the project's fake of the OCI Object Storage REST API
+``testmem://``              in memory (the example third-party provider)
+``github://``               the project's fake of the GitHub Releases REST API
+==========================  =========================================
+
+Servers are the session's (started once); each class gets its own bucket
+and one filesystem instance, so the suite adds seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fsspec.tests.abstract import AbstractFixtures
+
+
+def _join(*parts: str) -> str:
+    return "/".join(parts)
+
+
+def new_bucket() -> str:
+    return f"abstract-{uuid.uuid4().hex[:10]}"
+
+
+class _BucketFixtures(AbstractFixtures):
+    """A bucket (container) per test class on an object store: no empty folders."""
+
+    @pytest.fixture
+    def fs_join(self) -> Callable[..., str]:
+        return _join
+
+    @pytest.fixture
+    def supports_empty_directories(self) -> bool:
+        return False  # object stores keep no empty "folders"
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def bucket(cls) -> str:
+        return new_bucket()
+
+    @pytest.fixture
+    def fs_path(self, fs: Any, bucket: str) -> str:
+        return bucket
+
+
+class S3Fixtures(_BucketFixtures):
+    """``s3://`` on moto."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs(cls, moto_server: Any, bucket: str) -> Iterator[Any]:
+        import omefs
+
+        fs = omefs.filesystem("s3", auth=_aws_auth(moto_server), skip_instance_cache=True)
+        fs.mkdir(bucket)
+        yield fs
+        fs.rm(bucket, recursive=True)
+
+
+def _aws_auth(server: Any) -> dict[str, Any]:
+    return {"provider": "aws", "auth_type": "access_key",
+            "settings": {"access_key_id": "testing", "secret_access_key": "testing",
+                         "endpoint_url": server.endpoint}}
+
+
+class GCSFixtures(_BucketFixtures):
+    """``gs://`` on the GCS emulator."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs(cls, gcs_server: Any, bucket: str) -> Iterator[Any]:
+        import omefs
+
+        fs = omefs.filesystem("gs", auth=_gcs_auth(gcs_server), skip_instance_cache=True)
+        fs.mkdir(bucket)
+        yield fs
+        fs.rm(bucket, recursive=True)
+
+
+def _gcs_auth(server: Any) -> dict[str, Any]:
+    return {"provider": "gcp", "auth_type": "anonymous",
+            "settings": {"endpoint_url": server.endpoint, "project": "test"}}
+
+
+class AzureFixtures(_BucketFixtures):
+    """``az://`` (adlfs's scheme) on Azurite."""
+
+    scheme = "az"
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs(cls, azurite_server: Any, bucket: str) -> Iterator[Any]:
+        import omefs
+
+        fs = omefs.filesystem(cls.scheme, auth=_azure_auth(azurite_server),
+                              skip_instance_cache=True)
+        fs.mkdir(bucket)
+        yield fs
+        fs.rm(bucket, recursive=True)
+
+
+class OMEAzureFixtures(AzureFixtures):
+    """``azure://`` (OME's scheme) on Azurite."""
+
+    scheme = "azure"
+
+
+def _azure_auth(server: Any) -> dict[str, Any]:
+    return {"provider": "azure", "auth_type": "connection_string",
+            "settings": {"connection_string": server.connection_string}}
+
+
+class OCIFixtures(_BucketFixtures):
+    """``oci://`` on the project's fake of the OCI Object Storage REST API."""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs(cls, oci_fake_server: Any, oci_class_auth: dict[str, Any], bucket: str) -> Iterator[Any]:
+        from omefs.providers.oci.fs import OCIFileSystem
+        from tests.servers.oci_fixtures import oci_fs_options
+
+        fs = OCIFileSystem(auth=oci_class_auth, **oci_fs_options())
+        fs.mkdir(f"{bucket}@{oci_fake_server.namespace}")
+        yield fs
+        fs.rm(f"{bucket}@{oci_fake_server.namespace}", recursive=True)
+
+    @pytest.fixture
+    def fs_path(self, fs: Any, bucket: str, oci_fake_server: Any) -> str:
+        return f"{bucket}@{oci_fake_server.namespace}"
+
+
+class ExampleProviderFixtures(_BucketFixtures):
+    """``testmem://``, the example third-party provider (in memory).
+
+    Its parent, fsspec's memory filesystem, keeps empty folders, and so does it.
+    """
+
+    @pytest.fixture
+    def supports_empty_directories(self) -> bool:
+        return True
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs(cls, bucket: str) -> Iterator[Any]:
+        import omefs
+
+        fs = omefs.filesystem("testmem", skip_instance_cache=True)
+        fs.mkdir(f"/{bucket}")
+        yield fs
+        fs.rm(f"/{bucket}", recursive=True)
+
+    @pytest.fixture
+    def fs_path(self, fs: Any, bucket: str) -> str:
+        return f"/{bucket}"
