@@ -255,8 +255,17 @@ class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
                 object_name=key, **kwargs,
             ).headers
         except ServiceError as exc:
-            if exc.status == 404:
-                return super().info(path, **kwargs)  # a folder, or not there
+            if exc.status != 404:
+                raise ocifs.core.translate_oci_error(exc) from exc
+            # A folder (objects under KEY/), or not there: one listing says which.
+            try:
+                under = self._call_oci(self.oci_client.list_objects, namespace_name=namespace,
+                                       bucket_name=bucket, prefix=key.rstrip("/") + "/",
+                                       limit=1).data.objects
+            except ServiceError as err:
+                raise ocifs.core.translate_oci_error(err) from err
+            if under:
+                return CaseInsensitiveDict({"name": name.rstrip("/"), "size": 0, "type": "directory"})
             raise ocifs.core.translate_oci_error(exc) from exc
         return file_info(name, headers)
 

@@ -24,11 +24,29 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from oci._vendor.requests.structures import CaseInsensitiveDict
 from oci.exceptions import ServiceError
+from oci.pagination import list_call_get_all_results
 
 from omefs.providers.oci.connection import OCIConnection, service_errors
 
 __all__ = ["OCIListing"]
+
+#: The listing fields ocifs asks for (so entries match its ``ls``).
+_FIELDS = "name,size,etag,timeCreated,md5,timeModified,storageTier,archivalState"
+
+
+def _entry(name: str, obj: Any) -> Any:
+    """An object of a listing as ocifs's ``ls`` describes it."""
+    return CaseInsensitiveDict({
+        "name": name, "type": "file", "size": obj.size, "etag": obj.etag, "md5": obj.md5,
+        "timeCreated": obj.time_created, "timeModified": obj.time_modified,
+        "storageTier": obj.storage_tier, "archivalState": obj.archival_state,
+    })
+
+
+def _folder(name: str) -> Any:
+    return CaseInsensitiveDict({"name": name, "type": "directory", "size": 0})
 
 
 class OCIListing(OCIConnection):
@@ -74,6 +92,64 @@ class OCIListing(OCIConnection):
             raise FileNotFoundError(f"oci://{self._strip_protocol(path)}")
         return out
 
+    def info(self, path: str, **kwargs: Any) -> Any:
+        """Metadata of ``path``; a folder known from a cached listing costs no request.
+
+        Objects are always asked for (``HeadObject``): their metadata and MD5s
+        are not in listings.
+        """
+        bucket, namespace, key = self.split_path(path)
+        if key and not kwargs:
+            name = f"{bucket}@{namespace}/{key}".rstrip("/")
+            if self._cached_type(name) == "directory" or self.dircache.get(name):
+                return _folder(name)
+        return super().info(path, **kwargs)
+
+    def find(self, path: str, maxdepth: int | None = None, withdirs: bool = False,
+             detail: bool = False, **kwargs: Any) -> Any:
+        """Everything under ``path`` from one flat listing (paged), not one listing per folder.
+
+        Same answer as fsspec's walk-based ``find``: files (and, with
+        ``withdirs``, the folders between them and ``path`` itself); a file
+        path finds itself. ``maxdepth`` and namespace roots use fsspec's walk.
+        """
+        bucket, namespace, key = self.split_path(path)
+        if maxdepth is not None or not bucket or kwargs:
+            return super().find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail, **kwargs)
+        base = f"{bucket}@{namespace}"
+        key = key.rstrip("/")
+        root = f"{base}/{key}" if key else base
+        try:
+            listed = list_call_get_all_results(
+                self.oci_client.list_objects, namespace, bucket,
+                prefix=f"{key}/" if key else None, fields=_FIELDS,
+            ).data.objects
+        except ServiceError as exc:
+            if exc.status == 404:
+                return {} if detail else []
+            raise
+        out: dict[str, Any] = {}
+        for obj in listed:
+            name = f"{base}/{obj.name}"
+            if withdirs:
+                parent = self._parent(name)
+                while len(parent) > len(root) and parent not in out:
+                    out[parent] = _folder(parent)
+                    parent = self._parent(parent)
+            if not (obj.name.endswith("/") and obj.size == 0):  # a folder marker, as ocifs skips
+                out[name] = _entry(name, obj)
+        if withdirs and (out or not key):
+            out[root] = _folder(root)  # fsspec's find lists the folder itself too
+        if not out and key:
+            try:
+                found = self.info(root)
+            except FileNotFoundError:
+                found = None
+            if found is not None and found["type"] == "file":
+                out[root] = found
+        names = sorted(out)
+        return {n: out[n] for n in names} if detail else names
+
     def _cached_type(self, path: str) -> str | None:
         """``"file"`` or ``"directory"`` for ``path`` if its parent's listing is cached."""
         try:
@@ -92,7 +168,7 @@ class OCIListing(OCIConnection):
 
         Raises ``FileNotFoundError`` when nothing matches, as fsspec does.
         A folder is the objects under it: deleting them deletes it. A bucket
-        named (or matched) with ``recursive=True`` is deleted once empty.
+        is deleted once empty (``recursive=True`` empties it first).
         """
         paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
         buckets = [p for p in paths if not self.split_path(p)[2]]
@@ -104,8 +180,17 @@ class OCIListing(OCIConnection):
                 for _ in pool.map(self._delete_object, objects):
                     pass
         for bucket_path in buckets:
-            if recursive:
-                self.rmdir(bucket_path)
+            self.rmdir(bucket_path)  # refused while objects remain, as the service does
+
+    @service_errors
+    def rm_file(self, path: str) -> None:
+        """Delete one object; ``FileNotFoundError`` if there is none of that name."""
+        bucket, namespace, key = self.split_path(path)
+        if not key:
+            raise IsADirectoryError(f"oci://{bucket}@{namespace} is a bucket: use rm(recursive=True)")
+        if not self.isfile(path):
+            raise FileNotFoundError(f"oci://{bucket}@{namespace}/{key}")
+        self._delete_object(path)
 
     def _delete_object(self, path: str) -> None:
         """``DeleteObject``; a name that is only a folder (a prefix) has nothing to delete."""
