@@ -105,6 +105,20 @@ class OCIListing(OCIConnection):
                 return _folder(name)
         return super().info(path, **kwargs)
 
+    def isdir(self, path: str) -> bool:
+        """Whether ``path`` is a folder or bucket; answered from cached listings when they know."""
+        name = str(self._strip_protocol(path)).rstrip("/")
+        if self.dircache.get(name) or self._cached_type(name) == "directory":
+            return True
+        return bool(super().isdir(path))
+
+    def isfile(self, path: str) -> bool:
+        """Whether ``path`` is an object; answered from cached listings when they know."""
+        known = self._cached_type(str(self._strip_protocol(path)).rstrip("/"))
+        if known is not None:
+            return known == "file"
+        return bool(super().isfile(path))
+
     def find(self, path: str, maxdepth: int | None = None, withdirs: bool = False,
              detail: bool = False, **kwargs: Any) -> Any:
         """Everything under ``path`` from one flat listing (paged), not one listing per folder.
