@@ -9,7 +9,7 @@ from typing import Any
 
 from omefs.errors import InvalidURIError, IsAReleaseError, NotFoundError
 from omefs.providers.github.connection import ReleasesConnection
-from omefs.providers.github.paths import ACCEPTED_FORMS, ReleasePath, encode_tag
+from omefs.providers.github.paths import ACCEPTED_FORMS, ReleasePath, release_dir
 
 __all__ = ["ReleaseListing"]
 
@@ -99,7 +99,7 @@ class ReleaseListing(ReleasesConnection):
             except KeyError:
                 pass
         raws = self.client.list_releases(str(p.owner), str(p.repo), uri=f"github://{key}")
-        entries = [release_entry(r, f"{key}/{encode_tag(str(r.get('tag_name')))}") for r in raws]
+        entries = [release_entry(r, release_dir(key, str(r.get("tag_name")))) for r in raws]
         if self.dircache.use_listings_cache:
             self.dircache[key] = entries
         return list(entries)
@@ -191,6 +191,10 @@ class ReleaseListing(ReleasesConnection):
         """Releases of ``OWNER/REPO`` (folders) or assets of ``OWNER/REPO/TAG`` (files)."""
         if self._contents is not None:
             return self._contents.ls(path, detail=detail, **kwargs)
+        actions = self._actions_path(path)
+        if actions is not None:
+            found = self.artifacts.ls(actions, refresh=refresh)
+            return [dict(e) for e in found] if detail else sorted(e["name"] for e in found)
         p = self._parse(path)
         if p.level in ("root", "owner"):
             raise InvalidURIError(
@@ -212,6 +216,9 @@ class ReleaseListing(ReleasesConnection):
         """The entry of a repository, release or asset (see :meth:`ls` for the keys)."""
         if self._contents is not None:
             return dict(self._contents.info(path, **kwargs))
+        actions = self._actions_path(path)
+        if actions is not None:
+            return self.artifacts.info(actions, refresh=refresh)
         p = self._parse(path)
         if p.level == "root":
             return {"name": "", "type": "directory", "size": 0}
@@ -224,6 +231,18 @@ class ReleaseListing(ReleasesConnection):
         if refresh:
             self.invalidate_cache(p.repo_path)
         return self._asset(p)
+
+    def expand_path(self, path: Any, recursive: bool = False, maxdepth: int | None = None,
+                    **kwargs: Any) -> list[str]:
+        """fsspec's expansion; a recursive one of an artifact means its members, not its zip
+        (``…/artifacts/NAME`` is both: the zip for ``open``, the members' folder for ``find``)."""
+        out: list[str] = super().expand_path(path, recursive=recursive, maxdepth=maxdepth, **kwargs)
+        if recursive and self._contents is None:
+            named = path if isinstance(path, (list, tuple)) else [path]
+            found = [self._actions_path(p) for p in named if isinstance(p, str)]
+            roots = {a.path for a in found if a is not None and a.level == "artifact"}
+            out = [p for p in out if p not in roots]
+        return out
 
     def exists(self, path: str, **kwargs: Any) -> bool:
         """Whether ``path`` exists; auth, permission and rate-limit errors are raised, not hidden."""
@@ -243,8 +262,11 @@ class ReleaseListing(ReleasesConnection):
         return info.get("updated") or info.get("published_at") or info.get("created")
 
     def ukey(self, path: str) -> str:
-        """GitHub's ``digest`` of the asset where it has one, else its id, size and update time."""
+        """GitHub's ``digest`` of the asset (or artifact zip) where it has one; an artifact member's
+        artifact id and CRC-32; else the id, size and update time."""
         info = self.info(path)
         if info.get("digest"):
             return str(info["digest"])
+        if info.get("crc32") is not None:
+            return f"{info.get('artifact_id')}:{info['name']}:{int(info['crc32']):08x}"
         return f"{info.get('id')}-{info.get('size')}-{info.get('updated')}"
