@@ -1,4 +1,5 @@
-"""Session-wide identities for the abstract suite: one OCI API key for every test class."""
+"""Fixtures of the abstract suite and the write-path tests: an OCI API key per test class, and
+``target``, a new place on each omefs filesystem in turn."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.fsspec_abstract.targets import MAKERS, PROVIDERS
+from tests.servers.github_fixtures import gh, github_server  # noqa: F401 - the fake GitHub
 from tests.servers.oci_fixtures import (
     USER,
     oci_fake_server,  # noqa: F401 - the session's fake
@@ -32,3 +35,12 @@ def oci_class_auth(oci_fake_server: Any, tmp_path_factory: pytest.TempPathFactor
     return {"provider": "oci", "auth_type": "user_principal",
             "settings": {"config_path": str(config), "profile": "DEFAULT",
                          "endpoint_url": oci_fake_server.endpoint}}
+
+
+@pytest.fixture(params=PROVIDERS)
+def target(request: pytest.FixtureRequest) -> Any:
+    """A new, empty place on each omefs filesystem in turn (see :mod:`.targets`)."""
+    from tests.servers import clear_fsspec_caches
+
+    clear_fsspec_caches()
+    return MAKERS[request.param](request)

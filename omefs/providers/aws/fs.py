@@ -18,7 +18,7 @@ import s3fs
 
 from omefs.providers.aws import PROVIDER
 from omefs.providers.base import URISyntaxError
-from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
+from omefs.providers.error_mapping import ASYNC_METHODS, has_service_error, map_errors
 from omefs.providers.filesystem import AuthMixin
 
 __all__ = ["S3FileSystem"]
@@ -56,6 +56,25 @@ class S3FileSystem(AuthMixin, s3fs.S3FileSystem):  # type: ignore[misc]
             client_kwargs.setdefault("region_name", region)
             kwargs["client_kwargs"] = client_kwargs
         return kwargs
+
+    async def _info(self, path: str, *args: Any, **kwargs: Any) -> Any:
+        """s3fs's ``info``; a missing key's error keeps S3's answer (``NoSuchKey``/404) as its cause.
+
+        s3fs hears the 404 of ``HeadObject``, then looks for a folder of that
+        name and raises a new ``FileNotFoundError`` without it; code that reads
+        ``exc.__cause__`` needs the service's answer, so it is asked for once
+        more on that (rare) path.
+        """
+        try:
+            return await super()._info(path, *args, **kwargs)
+        except FileNotFoundError as exc:
+            bucket, key, _ = self.split_path(path)
+            if key and not has_service_error(exc):
+                try:
+                    await self._call_s3("head_object", Bucket=bucket, Key=key)
+                except FileNotFoundError as answer:
+                    exc.__cause__ = answer
+            raise
 
     @classmethod
     def _strip_protocol(cls, path: Any) -> Any:
