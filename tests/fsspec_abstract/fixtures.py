@@ -169,3 +169,35 @@ class ExampleProviderFixtures(_BucketFixtures):
     @pytest.fixture
     def fs_path(self, fs: Any, bucket: str) -> str:
         return f"/{bucket}"
+
+
+class GitHubFixtures(_BucketFixtures):
+    """``github://`` releases on the project's fake of the GitHub Releases REST API.
+
+    A release is the one folder level GitHub has (``OWNER/REPO/TAG/ASSET``):
+    assets cannot be nested, so only the suites whose target is a file in a
+    folder apply — ``open`` and ``pipe``. The copy, get and put suites build
+    trees two and three folders deep (``source/subdir/nesteddir``) and
+    copy them into new folders, which a release cannot hold: they are not run.
+    """
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs(cls, github_server: Any, bucket: str) -> Iterator[Any]:
+        from omefs.providers.github.fs import GitHubReleasesFileSystem
+        from tests.servers.github_fixtures import OWNER, REPO
+
+        if (OWNER, REPO) not in github_server.repos:
+            github_server.create_repo(OWNER, REPO)
+        token = github_server.add_token("ghp_" + uuid.uuid4().hex + "abcd")
+        fs = GitHubReleasesFileSystem(token=token, endpoint_url=github_server.endpoint,
+                                      skip_instance_cache=True)
+        fs.mkdir(f"{OWNER}/{REPO}/{bucket}")
+        yield fs
+        fs.rm(f"{OWNER}/{REPO}/{bucket}", recursive=True)
+
+    @pytest.fixture
+    def fs_path(self, fs: Any, bucket: str) -> str:
+        from tests.servers.github_fixtures import OWNER, REPO
+
+        return f"{OWNER}/{REPO}/{bucket}"
