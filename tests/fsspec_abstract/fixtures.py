@@ -18,7 +18,10 @@ filesystem                  server
 ==========================  =========================================
 
 Servers are the session's (started once); each class gets its own bucket
-and one filesystem instance, so the suite adds seconds, not minutes.
+and one filesystem instance. The remote source trees the copy and get
+tests read (and never write) are built once per class, each in a folder of
+its own, instead of once per test: on an object store most of a test's
+requests were building and deleting them.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fsspec.tests.abstract import AbstractFixtures
+from fsspec.tests.abstract import AbstractFixtures, BaseAbstractFixtures
 
 
 def _join(*parts: str) -> str:
@@ -55,9 +58,41 @@ class _BucketFixtures(AbstractFixtures):
     def bucket(cls) -> str:
         return new_bucket()
 
-    @pytest.fixture
-    def fs_path(self, fs: Any, bucket: str) -> str:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_root(cls, fs: Any, bucket: str) -> str:
+        """The class's folder, in the filesystem's path form."""
         return bucket
+
+    @pytest.fixture
+    def fs_path(self, fs_root: str) -> str:
+        return fs_root
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_bulk_operations_scenario_0(cls, fs: Any, fs_root: str) -> str:
+        return _scenario("_bulk_operations_scenario_0", fs, f"{fs_root}/bulk")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_glob_edge_cases_files(cls, fs: Any, fs_root: str) -> str:
+        return _scenario("_glob_edge_cases_files", fs, f"{fs_root}/glob")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_dir_and_file_with_same_name_prefix(cls, fs: Any, fs_root: str) -> str:
+        return _scenario("_dir_and_file_with_same_name_prefix", fs, f"{fs_root}/prefix")
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_10_files_with_hashed_names(cls, fs: Any, fs_root: str) -> str:
+        return _scenario("_10_files_with_hashed_names", fs, f"{fs_root}/hashed")
+
+
+def _scenario(name: str, fs: Any, folder: str) -> str:
+    """fsspec's scenario ``name`` built under ``folder`` (its ``source`` folder's path)."""
+    build = getattr(BaseAbstractFixtures, name)
+    return str(build(None, fs, _join, folder))
 
 
 class S3Fixtures(_BucketFixtures):
@@ -141,8 +176,9 @@ class OCIFixtures(_BucketFixtures):
         yield fs
         fs.rm(f"{bucket}@{oci_fake_server.namespace}", recursive=True)
 
-    @pytest.fixture
-    def fs_path(self, fs: Any, bucket: str, oci_fake_server: Any) -> str:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_root(cls, fs: Any, bucket: str, oci_fake_server: Any) -> str:
         return f"{bucket}@{oci_fake_server.namespace}"
 
 
@@ -166,8 +202,9 @@ class ExampleProviderFixtures(_BucketFixtures):
         yield fs
         fs.rm(f"/{bucket}", recursive=True)
 
-    @pytest.fixture
-    def fs_path(self, fs: Any, bucket: str) -> str:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_root(cls, fs: Any, bucket: str) -> str:
         return f"/{bucket}"
 
 
@@ -196,8 +233,9 @@ class GitHubFixtures(_BucketFixtures):
         yield fs
         fs.rm(f"{OWNER}/{REPO}/{bucket}", recursive=True)
 
-    @pytest.fixture
-    def fs_path(self, fs: Any, bucket: str) -> str:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_root(cls, fs: Any, bucket: str) -> str:
         from tests.servers.github_fixtures import OWNER, REPO
 
         return f"{OWNER}/{REPO}/{bucket}"

@@ -75,8 +75,9 @@ class ParentOCIFixtures(_BucketFixtures):
         oci_fake_server.create_bucket(bucket)
         yield fs
 
-    @pytest.fixture
-    def fs_path(self, fs: Any, bucket: str, oci_fake_server: Any) -> str:
+    @pytest.fixture(scope="class")
+    @classmethod
+    def fs_root(cls, fs: Any, bucket: str, oci_fake_server: Any) -> str:
         return f"{bucket}@{oci_fake_server.namespace}"
 
 
