@@ -6,6 +6,7 @@ The public surface is small:
 * :func:`parse_uri` / :class:`ObjectURI` — every provider's URL forms;
 * :class:`AuthConfig` and :func:`resolve` — one auth config, each SDK's credentials;
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
+* :func:`versioning`, :func:`list_versions`, :func:`restore_version` — object versions;
 * :func:`storage` — a facade for code written against OME's Go interface;
 * :mod:`omefs.lifecycle` — a bucket's lifecycle rules, one neutral form on four clouds;
 * :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
@@ -28,6 +29,7 @@ from omefs.errors import (
     ChecksumMismatchError,
     ConfigError,
     ConnectionFailedError,
+    EncryptionKeyError,
     InvalidURIError,
     IsAReleaseError,
     NotFoundError,
@@ -37,6 +39,7 @@ from omefs.errors import (
     ServiceError,
     TransferError,
     TruncatedBodyError,
+    VersioningNotEnabledError,
 )
 from omefs.redact import install_log_filter
 
@@ -54,6 +57,8 @@ __all__ = [
     "AuthConfig",
     "Credentials",
     "resolve",
+    # encryption at rest
+    "Encryption",
     # transfers
     "TransferItem",
     "TransferReport",
@@ -71,6 +76,7 @@ __all__ = [
     "AuthError",
     "ChecksumMismatchError",
     "ConfigError",
+    "EncryptionKeyError",
     "ConnectionFailedError",
     "InvalidURIError",
     "NotFoundError",
@@ -81,6 +87,12 @@ __all__ = [
     "ServiceError",
     "TransferError",
     "TruncatedBodyError",
+    "VersioningNotEnabledError",
+    # object versions
+    "ObjectVersion",
+    "list_versions",
+    "restore_version",
+    "versioning",
     "__version__",
 ]
 
@@ -93,12 +105,17 @@ _LAZY = {
     "ObjectURI": ("omefs.uri", "ObjectURI"),
     "Credentials": ("omefs.auth", "Credentials"),
     "resolve": ("omefs.auth", "resolve"),
+    "Encryption": ("omefs.encryption", "Encryption"),
     "copy": ("omefs.transfer", "copy"),
     "sync": ("omefs.transfer", "sync"),
     "TransferItem": ("omefs.transfer.report", "TransferItem"),
     "TransferReport": ("omefs.transfer.report", "TransferReport"),
     "storage": ("omefs.storage", "storage"),
     "Storage": ("omefs.storage", "Storage"),
+    "ObjectVersion": ("omefs.versions", "ObjectVersion"),
+    "list_versions": ("omefs.versions", "list_versions"),
+    "restore_version": ("omefs.versions", "restore_version"),
+    "versioning": ("omefs.versions", "versioning"),
     "lifecycle": ("omefs.lifecycle", ""),  # the module itself
 }
 

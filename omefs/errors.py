@@ -31,11 +31,13 @@ __all__ = [
     "PermissionDeniedError",
     "ChecksumMismatchError",
     "TransferError",
+    "EncryptionKeyError",
     "RateLimitError",
     "AssetTooLargeError",
     "IsAReleaseError",
     "AlreadyExistsError",
     "TruncatedBodyError",
+    "VersioningNotEnabledError",
     "ConnectionFailedError",
     "ServiceError",
 ]
@@ -97,6 +99,11 @@ class ConfigError(OmefsError, ValueError):
     """An auth config or config file is invalid: names the key and what is accepted."""
 
 
+class VersioningNotEnabledError(ConfigError):
+    """A call about object versions on a bucket whose versioning was never turned on:
+    names the bucket and how to turn it on."""
+
+
 class AuthError(OmefsError):
     """Credentials could not be obtained, or the service did not accept them."""
 
@@ -109,6 +116,9 @@ class PermissionDeniedError(OmefsError, PermissionError):
     """The credentials were accepted but do not allow the operation."""
 
 
+class EncryptionKeyError(OmefsError, PermissionError):
+    """An object is encrypted with a customer-provided key and the request did not carry
+    that key (or carried another one): the message names the option that gives it."""
 class ConnectionFailedError(OmefsError, ConnectionError):
     """The service could not be reached (connection refused or reset, name not resolved).
 

@@ -81,6 +81,10 @@ def _listing(fs: Any, path: str, recursive: bool) -> list[dict[str, Any]]:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
+    if getattr(args, "versions", False):
+        from omefs.cli.versions import cmd_ls_versions
+
+        return cmd_ls_versions(args)
     auth, options = side_settings(args, None)
     fs, path = open_fs(args.url, auth, options)
     root = str(path).rstrip("/")
@@ -120,7 +124,9 @@ def cmd_stat(args: argparse.Namespace) -> int:
         "size": info.get("size"),
         "modified": modified_of(info),
     }
-    details = {k: v for k, v in info.items() if k not in ("name", "size", "type")}
+    if info.get("encryption") is not None:  # mode and key id (never key material)
+        summary["encryption"] = info["encryption"]
+    details = {k: v for k, v in info.items() if k not in ("name", "size", "type", "encryption")}
     if args.json:
         print_json({**summary, "info": details})
         return 0

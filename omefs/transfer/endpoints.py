@@ -68,6 +68,11 @@ class Endpoint:
         self._lock = threading.Lock()
 
     @property
+    def encryption(self) -> Any:
+        """The filesystem's encryption setting (:mod:`omefs.encryption`), None without one."""
+        return getattr(self.fs, "encryption", None)
+
+    @property
     def name(self) -> str:
         """The provider's name, for reports and errors."""
         return self.provider.name
@@ -114,7 +119,7 @@ class Endpoint:
     def store(self, path: str) -> tuple[Any, str] | None:
         """``(obstore store, key)`` for ``path``, or None to use fsspec."""
         bucket, key = self.split(path)
-        if not bucket or not obstore_key_ok(key):
+        if not bucket or not obstore_key_ok(key) or self.names_version(path):
             return None
         with self._lock:
             if bucket not in self._stores:
@@ -125,7 +130,8 @@ class Endpoint:
     def _build_store(self, bucket: str) -> Any:
         """The provider's obstore store for ``bucket``, or None: obstore is off or missing,
         the provider builds none, or its setup cannot be expressed in obstore terms."""
-        if not obstore_available():
+        if not obstore_available() or self.encryption is not None:
+            # The encryption headers are the filesystem's: its requests carry them.
             return None
         try:
             return self.hooks.build_store(self.fs, bucket, retries=self.retries)
@@ -133,6 +139,12 @@ class Endpoint:
             log.info("obstore store for %s bucket %r unavailable (%s); using fsspec",
                      self.name, bucket, type(exc).__name__)
             return None
+
+    def names_version(self, path: str) -> bool:
+        """Whether ``path`` names one version of an object (read it through the filesystem)."""
+        from omefs.providers.versioned import names_version
+
+        return names_version(self.fs, path)
 
     def uses_obstore(self, path: str) -> bool:
         return self.store(path) is not None

@@ -40,9 +40,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from omefs.errors import ChecksumMismatchError, NotFoundError
+from omefs.errors import ChecksumMismatchError, EncryptionKeyError, NotFoundError
 from omefs.flags import env_flag
-from omefs.providers.error_mapping import classify
+from omefs.providers.error_mapping import classify, translate
 from omefs.redact import redact_text
 from omefs.transfer.checks import Checks
 from omefs.transfer.endpoints import Endpoint
@@ -85,6 +85,9 @@ def _forget_listings(fs: Any, path: str) -> None:
 
 
 def _error_text(exc: BaseException) -> str:
+    if classify(exc) is EncryptionKeyError and not isinstance(exc, EncryptionKeyError):
+        # Read through obstore: say which option gives the key.
+        exc = translate(exc, "read", None, "")
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
     if isinstance(exc, IntegrityError):
@@ -222,7 +225,7 @@ class Engine:
 
     async def attempt(self, task: Task, moved: list[int]) -> tuple[str, str]:
         """One attempt at one object: returns (method, what was verified)."""
-        if self.server_side:
+        if self.server_side and not self.src.names_version(task.src):
             try:
                 method = await server_side_copy(self.rt, self.src, task.src, self.dst, task.dst,
                                                 task.size, self.opts.part_size)

@@ -26,6 +26,9 @@ What it serves:
 
 * ``GET /n``, ``GET /n/{ns}``, buckets (``GET|POST /n/{ns}/b``,
   ``HEAD|GET|DELETE /n/{ns}/b/{b}``), objects (``PUT|GET|HEAD|DELETE``),
+  bucket versioning (``POST /n/{ns}/b/{b}`` UpdateBucket, ``GET
+  /n/{ns}/b/{b}/objectversions``, ``versionId`` on object reads and
+  deletes, ``sourceVersionId`` on copies: :mod:`tests.servers.oci_versions`),
   listing with ``prefix``, ``delimiter``, ``start``, ``end``,
   ``startAfter``, ``limit``, ``fields`` and ``nextStartWith``; multipart
   create / upload part / list parts / commit (``opc-multipart-md5``) /
@@ -89,6 +92,14 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from tests.servers.fake_http import serve_in_thread, shut_down
+from tests.servers.oci_sse import Sse, SseRefused, check_part, check_read, request_sse
+from tests.servers.oci_sse import response_headers as sse_headers
+from tests.servers.oci_versions import (
+    DeleteMarker,
+    VersionedObjects,
+    list_object_versions,
+    parse_versioning,
+)
 
 __all__ = ["FakeOCI", "Fault", "fingerprint_of", "new_key", "pem_private", "pem_public"]
 
@@ -189,6 +200,7 @@ class StoredObject:
     multipart_md5: str | None = None
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
     version: str = field(default_factory=lambda: str(uuid.uuid4()))
+    sse: Sse = field(default_factory=Sse)
 
     @property
     def listed_md5(self) -> str | None:
@@ -202,8 +214,10 @@ class Bucket:
     compartment: str
     tier: str
     created: float
-    objects: dict[str, StoredObject] = field(default_factory=dict)
+    # The live objects; older versions and delete markers beside them (oci_versions.py).
+    objects: VersionedObjects = field(default_factory=VersionedObjects)
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
+    kms_key_id: str | None = None
     lifecycle: dict[str, Any] | None = None  # the object lifecycle policy, as stored
 
 
@@ -218,6 +232,7 @@ class Upload:
     tier: str
     created: float
     parts: dict[int, tuple[bytes, str, str]] = field(default_factory=dict)  # num -> (data, md5, etag)
+    sse: Sse = field(default_factory=Sse)
 
 
 @dataclass
@@ -235,6 +250,7 @@ class WorkRequest:
     finished: float | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     fail: tuple[str, str] | None = None
+    source_version: str | None = None
 
 
 class FakeOCI:
@@ -344,6 +360,8 @@ class FakeOCI:
             self.copy_steps = 2
             self.calls: Counter[str] = Counter()
             self.aborted: list[str] = []
+            #: the opc-sse-customer-key-sha256 each UploadPart carried (None: none)
+            self.part_sse: list[str | None] = []
             self.federation_calls = 0
             self.token_issues = 0
             self.work_request_polls = 0
@@ -409,6 +427,7 @@ class FakeOCI:
         with self._lock:
             buckets = self.namespaces.setdefault(ns, {})
             bucket = buckets.get(name) or Bucket(name, ns, self.tenancy, tier, self.now())
+            bucket.objects.clock = self.now
             buckets[name] = bucket
             return bucket
 
@@ -563,6 +582,14 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+def _sse(check: Any, *args: Any) -> Any:
+    """``check(*args)`` (an :mod:`tests.servers.oci_sse` rule), its refusal as a ServiceError."""
+    try:
+        return check(*args)
+    except SseRefused as exc:
+        raise ServiceError(exc.status, exc.code, exc.message) from None
+
+
 _LIFECYCLE_ACTIONS = ("ARCHIVE", "INFREQUENT_ACCESS", "DELETE", "ABORT")
 _LIFECYCLE_TARGETS = ("objects", "previous-object-versions", "multipart-uploads")
 
@@ -611,7 +638,7 @@ def _not_found(what: str) -> ServiceError:
 
 
 _SIG_FIELD = re.compile(r'(\w+)="([^"]*)"')
-_PATH = re.compile(r"^/n(?:/(?P<ns>[^/]+)(?:/b(?:/(?P<b>[^/]+)(?:/(?P<kind>o|u|actions|l)(?:/(?P<rest>.*))?)?)?)?)?$")
+_PATH = re.compile(r"^/n(?:/(?P<ns>[^/]+)(?:/b(?:/(?P<b>[^/]+)(?:/(?P<kind>o|u|actions|l|objectversions)(?:/(?P<rest>.*))?)?)?)?)?$")
 _FIELDS = ("name", "size", "etag", "md5", "timeCreated", "timeModified", "storageTier", "archivalState")
 
 
@@ -741,7 +768,10 @@ class _Handler(BaseHTTPRequestHandler):
             return "GetNamespaceMetadata"
         kind, rest = match["kind"], match["rest"]
         if kind is None:
-            return {"HEAD": "HeadBucket", "GET": "GetBucket", "DELETE": "DeleteBucket"}.get(cmd, cmd)
+            return {"HEAD": "HeadBucket", "GET": "GetBucket", "DELETE": "DeleteBucket",
+                    "POST": "UpdateBucket"}.get(cmd, cmd)
+        if kind == "objectversions":
+            return "ListObjectVersions"
         if kind == "o":
             if rest is None:
                 return "ListObjects"
@@ -941,9 +971,16 @@ class _Handler(BaseHTTPRequestHandler):
                                f"Either the bucket named '{bucket_name}' does not exist in the "
                                f"namespace '{ns}' or you are not authorized to access it")
         if kind is None:
-            return self._bucket(bucket)
+            return self._bucket(bucket, body)
         if kind == "o" and rest is None:
             return self._list_objects(bucket, query)
+        if kind == "objectversions" and rest is None and cmd == "GET":
+            try:
+                with fake._lock:
+                    listing, headers = list_object_versions(bucket.objects, query, _rfc3339)
+            except ValueError as err:
+                raise ServiceError(400, "InvalidParameter", str(err)) from None
+            return self._send(200, listing, headers)
         if kind == "o":
             return self._object(bucket, unquote(rest), query, body)
         if kind == "u":
@@ -978,7 +1015,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "metadata": {}, "createdBy": "ocid1.user.oc1..fake", "timeCreated": _rfc3339(b.created),
                 "etag": b.etag, "publicAccessType": "NoPublicAccess", "storageTier": b.tier,
                 "objectEventsEnabled": False, "freeformTags": {}, "definedTags": {},
-                "versioning": "Disabled", "approximateCount": len(b.objects)}
+                "versioning": b.objects.versioning, "approximateCount": len(b.objects),
+                "kmsKeyId": b.kms_key_id}
 
     def _create_bucket(self, ns: str, body: bytes) -> None:
         details = json.loads(body or b"{}")
@@ -991,15 +1029,37 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake._lock:
             if name in self.fake.namespaces[ns]:
                 raise ServiceError(409, "BucketAlreadyExists", f"bucket {name!r} already exists")
-            bucket = Bucket(name, ns, compartment, tier, self.fake.now())
+            bucket = Bucket(name, ns, compartment, tier, self.fake.now(),
+                            kms_key_id=details.get("kmsKeyId"))
+            bucket.objects.clock = self.fake.now
+            if details.get("versioning"):
+                try:
+                    bucket.objects.versioning = parse_versioning(details["versioning"])
+                except ValueError as err:
+                    raise ServiceError(400, "InvalidParameter", str(err)) from None
             self.fake.namespaces[ns][name] = bucket
         self._send(200, self._bucket_json(bucket), {"etag": bucket.etag})
 
-    def _bucket(self, bucket: Bucket) -> None:
+    def _bucket(self, bucket: Bucket, body: bytes = b"") -> None:
         cmd = self.command
         if cmd in ("HEAD", "GET"):
             body = self._bucket_json(bucket) if cmd == "GET" else b""
             return self._send(200, body, {"etag": bucket.etag})
+        if cmd == "POST":  # UpdateBucket: of its fields, the fake keeps versioning and kmsKeyId
+            details = json.loads(body or b"{}")
+            if "kmsKeyId" in details:  # "" removes the Vault key (Oracle-managed keys again)
+                with self.fake._lock:
+                    bucket.kms_key_id = details["kmsKeyId"] or None
+            if "versioning" in details:
+                try:
+                    state = parse_versioning(details["versioning"])
+                except ValueError as err:
+                    raise ServiceError(400, "InvalidParameter", str(err)) from None
+                if state == "Disabled" and bucket.objects.versioning != "Disabled":
+                    raise ServiceError(400, "InvalidParameter",
+                                       "versioning can be suspended, not disabled, once enabled")
+                bucket.objects.versioning = state
+            return self._send(200, self._bucket_json(bucket), {"etag": bucket.etag})
         if cmd == "DELETE":
             with self.fake._lock:
                 if bucket.objects:
@@ -1099,6 +1159,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Content-MD5"] = obj.md5
         for key, value in obj.metadata.items():
             headers[key] = value
+        headers.update(sse_headers(obj.sse))
         return headers
 
     def _check_md5(self, data: bytes) -> str:
@@ -1111,15 +1172,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _object(self, bucket: Bucket, key: str, query: dict[str, str], body: bytes) -> None:
         fake, cmd = self.fake, self.command
+        version = query.get("versionId")
         with fake._lock:
-            obj = bucket.objects.get(key)
+            obj = bucket.objects.get(key) if version is None else bucket.objects.find(key, version)
+        if version is not None and cmd == "DELETE":
+            with fake._lock:
+                if not bucket.objects.drop(key, version):
+                    raise ServiceError(404, "ObjectNotFound", f"no version {version} of '{key}'")
+            return self._send(204, b"", {"version-id": version})
+        if isinstance(obj, DeleteMarker):
+            raise ServiceError(404, "ObjectNotFound",
+                               f"version {version} of '{key}' is a delete marker")
         if cmd == "PUT":
             md5 = self._check_md5(body)
             self._preconditions(obj)
+            sse = _sse(request_sse, self.headers, bucket.kms_key_id)
             tier = self.headers.get("storage-tier") or bucket.tier
             meta = {k.lower(): v for k, v in self.headers.items() if k.lower().startswith("opc-meta-")}
             new = StoredObject(body, self.headers.get("Content-Type") or "application/octet-stream",
-                               meta, tier, fake.now(), md5)
+                               meta, tier, fake.now(), md5, sse=sse)
             with fake._lock:
                 bucket.objects[key] = new
             return self._send(200, b"", {"etag": new.etag, "last-modified": _http_date(new.created),
@@ -1132,6 +1203,8 @@ class _Handler(BaseHTTPRequestHandler):
             with fake._lock:
                 bucket.objects.pop(key, None)
             return self._send(204)
+        if cmd in ("HEAD", "GET"):
+            _sse(check_read, obj.sse, self.headers)
         if cmd == "HEAD":
             headers = self._object_headers(obj, full=True)
             headers["Content-Length"] = str(len(obj.data))
@@ -1189,7 +1262,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self._preconditions(bucket.objects.get(details["object"]))
                 upload = Upload(str(uuid.uuid4()), bucket.namespace, bucket.name, details["object"],
                                 details.get("contentType") or "application/octet-stream", meta,
-                                details.get("storageTier") or bucket.tier, fake.now())
+                                details.get("storageTier") or bucket.tier, fake.now(),
+                                sse=_sse(request_sse, self.headers, bucket.kms_key_id))
                 with fake._lock:
                     fake.uploads[upload.upload_id] = upload
                 return self._send(200, {"namespace": upload.namespace, "bucket": upload.bucket,
@@ -1212,6 +1286,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not 1 <= number <= 10000:
                 raise ServiceError(400, "InvalidParameter", "uploadPartNum must be 1..10000")
             md5 = self._check_md5(body)
+            _sse(check_part, upload.sse, self.headers)
+            fake.part_sse.append(self.headers.get("opc-sse-customer-key-sha256"))
             etag = str(uuid.uuid4())
             with fake._lock:
                 upload.parts[number] = (body, md5, etag)
@@ -1245,7 +1321,7 @@ class _Handler(BaseHTTPRequestHandler):
                 combined = base64.b64encode(hashlib.md5(b"".join(digests)).digest()).decode()
                 multipart_md5 = f"{combined}-{len(pieces)}"
                 obj = StoredObject(b"".join(pieces), upload.content_type, upload.metadata, upload.tier,
-                                   fake.now(), None, multipart_md5)
+                                   fake.now(), None, multipart_md5, sse=upload.sse)
                 bucket.objects[key] = obj
                 fake.uploads.pop(upload.upload_id, None)
             return self._send(200, b"", {"etag": obj.etag, "opc-multipart-md5": multipart_md5,
@@ -1261,8 +1337,10 @@ class _Handler(BaseHTTPRequestHandler):
         if missing:
             raise ServiceError(400, "MissingParameter", f"missing {missing}")
         with fake._lock:
-            source = bucket.objects.get(details["sourceObjectName"])
-            if source is None:
+            source_version = details.get("sourceVersionId")
+            source = (bucket.objects.find(details["sourceObjectName"], source_version)
+                      if source_version else bucket.objects.get(details["sourceObjectName"]))
+            if source is None or isinstance(source, DeleteMarker):
                 raise ServiceError(404, "ObjectNotFound", f"no object {details['sourceObjectName']!r}")
             wr = WorkRequest(
                 id="ocid1.objectstorageworkrequest.oc1.iad." + uuid.uuid4().hex,
@@ -1274,6 +1352,7 @@ class _Handler(BaseHTTPRequestHandler):
                 metadata=details.get("destinationObjectMetadata"),
                 tier=details.get("destinationObjectStorageTier"),
                 accepted=fake.now(),
+                source_version=source_version,
             )
             if fake.copy_failures:
                 wr.fail = fake.copy_failures.pop(0)
@@ -1290,7 +1369,8 @@ class _Handler(BaseHTTPRequestHandler):
         ns, b, k = wr.source
         dns, db, dk = wr.dest
         source = fake.namespaces.get(ns, {}).get(b)
-        obj = source.objects.get(k) if source else None
+        obj = (source.objects.find(k, wr.source_version) if wr.source_version
+               else source.objects.get(k)) if source else None
         dest = fake.namespaces.get(dns, {}).get(db)
         error = None
         if wr.fail is not None:
