@@ -100,6 +100,10 @@ def _oci(request: pytest.FixtureRequest) -> Target:
 
 def _testmem(request: pytest.FixtureRequest) -> Target:
     import omefs
+    from tests.third_party import _testmem_installed
+
+    if not _testmem_installed():
+        pytest.skip("the example provider is not installed: pip install -e tests/plugins/omefs-testmem")
 
     fs = omefs.filesystem("testmem")
     bucket = f"/lw-{_uid()}"

@@ -3,6 +3,9 @@
 from fsspec.tests import abstract
 
 from tests.fsspec_abstract.fixtures import ExampleProviderFixtures
+from tests.third_party import requires_testmem
+
+pytestmark = requires_testmem
 
 
 class TestTestmemCopy(abstract.AbstractCopyTests, ExampleProviderFixtures):
