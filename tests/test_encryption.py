@@ -212,3 +212,14 @@ def test_facade_puts_and_multipart_uploads_carry_the_setting(enc_s3, sse_c_proxy
     assert fs.cat_file("s3://facade/two.bin", start=-4) == b"tail"
     with pytest.raises(omefs.EncryptionKeyError):
         omefs.storage("s3", **enc_s3).get("s3://facade/two.bin").read()
+
+
+def test_bucket_default_by_url(enc_s3):
+    from omefs.encryption import get_bucket_default, set_bucket_default
+
+    omefs.filesystem("s3", **enc_s3).mkdir("defaults")
+    arn = "arn:aws:kms:us-east-1:123456789012:key/abcd"
+    set_bucket_default("s3://defaults/any/key", {"mode": "kms", "key_id": arn}, **enc_s3)
+    assert get_bucket_default("s3://defaults", **enc_s3) == {"mode": "kms", "key_id": arn}
+    with pytest.raises(ConfigError, match="no bucket default encryption"):
+        get_bucket_default("memory://defaults")

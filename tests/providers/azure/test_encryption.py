@@ -95,3 +95,20 @@ def test_customer_key_over_plain_http_is_refused(azure):
     _, opts = azure
     with pytest.raises(ConfigError, match="only sent over HTTPS"):
         omefs.filesystem("az", encryption={"mode": "customer", "customer_key": KEY}, **opts)
+
+
+def test_copy_of_a_customer_key_source_needs_its_key(azure):
+    fs, opts = azure
+    fs.pipe_file("enc/src/plain.bin", b"plain")
+    fs.pipe_file("enc/src/sealed.bin", b"sealed", encryption=CUSTOMER)
+    # the source has no setting, so its bytes move through obstore: its refusal is named too
+    report = omefs.copy("az://enc/src/", "memory://az-out/", recursive=True, src_options=opts,
+                        raise_on_error=False)
+    status = {item.src.rsplit("/", 1)[-1]: item for item in report.items}
+    assert status["plain.bin"].status == "copied"
+    assert status["sealed.bin"].status == "failed"
+    assert "customer-provided key" in status["sealed.bin"].error
+    assert "src_options" in status["sealed.bin"].error
+    report = omefs.copy("az://enc/src/sealed.bin", "memory://az-out/sealed.bin",
+                        src_options=dict(opts, encryption=CUSTOMER))
+    assert [item.status for item in report.items] == ["copied"]
