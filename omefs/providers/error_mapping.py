@@ -64,7 +64,9 @@ _KEY_CODES = {
     "SseCustomerKeyRequired", "SseCustomerKeyMismatch",
 }
 _KEY_TEXT = re.compile(r"stored using a form of Server Side Encryption|"
-                       r"customer[- ]?(?:provided|supplied|specified) (?:encryption )?key", re.I)
+                       r"customer[- ]?(?:provided|supplied|specified) (?:encryption )?key|"
+                       r"encrypted with customer specified encryption|"
+                       + "|".join(sorted(_KEY_CODES)), re.I)
 #: What a caller does about an :class:`EncryptionKeyError`.
 KEY_HINT = ("give the key as encryption={'mode': 'customer', 'customer_key': ...} "
             "(in a copy: src_options; on the command line: --customer-key or "

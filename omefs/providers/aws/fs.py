@@ -128,7 +128,7 @@ class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSyst
     def get_bucket_encryption(self, bucket: str) -> dict[str, Any] | None:
         """The bucket's default encryption (GetBucketEncryption), neutral; None when unset."""
         try:
-            out = self.call_s3("get_bucket_encryption", Bucket=self._strip_protocol(bucket))
+            out = self.call_s3("get_bucket_encryption", Bucket=self.split_path(bucket)[0])
         except Exception as exc:  # noqa: BLE001 - "no default" is an error code
             if "ServerSideEncryptionConfigurationNotFoundError" in repr(exc):
                 return None
@@ -137,7 +137,7 @@ class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSyst
 
     def set_bucket_encryption(self, bucket: str, encryption: Any) -> None:
         """Set the bucket's default encryption (PutBucketEncryption)."""
-        self.call_s3("put_bucket_encryption", Bucket=self._strip_protocol(bucket),
+        self.call_s3("put_bucket_encryption", Bucket=self.split_path(bucket)[0],
                      ServerSideEncryptionConfiguration=sse.bucket_rule(encryption))
 
     @classmethod
