@@ -89,3 +89,14 @@ def test_bucket_kms_key_is_the_default(oci_auth, oci_fake, oci_bucket):
 def test_customer_key_needs_https(oci_auth):
     with pytest.raises(ConfigError, match="only sent over HTTPS"):
         _fs(oci_auth, encryption=dict(CUSTOMER, allow_insecure_customer_key=False))
+
+
+def test_copy_inside_the_service_carries_the_keys(oci_auth, oci_fake, oci_bucket):
+    fs = _fs(oci_auth, encryption=CUSTOMER)
+    base = f"oci://{oci_fake.namespace}/{oci_bucket}"
+    fs.pipe_file(f"{base}/a.bin", b"sealed")
+    fs.cp_file(f"{base}/a.bin", f"{base}/b.bin")  # CopyObject: source key and copy's key
+    assert fs.info(f"{base}/b.bin")["encryption"] == {"mode": "customer", "key_id": None}
+    assert fs.cat_file(f"{base}/b.bin") == b"sealed"
+    with pytest.raises(EncryptionKeyError, match="src_options"):
+        _fs(oci_auth).cp_file(f"{base}/a.bin", f"{base}/c.bin")
