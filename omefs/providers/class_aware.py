@@ -139,10 +139,10 @@ class AsyncClassMixin(_ClassBase):
         out = await super()._find(path, *args, **kwargs)  # type: ignore[misc]
         return self._omefs_annotate_all(out)
 
-    async def _pipe_file(self, path: str, data: Any, *args: Any, **kwargs: Any) -> Any:
+    async def _pipe_file(self, path: str, value: Any, *args: Any, **kwargs: Any) -> Any:
         native = self._omefs_native(kwargs, file=False)
         with write_class(native):
-            return await super()._pipe_file(path, data, *args, **kwargs)  # type: ignore[misc]
+            return await super()._pipe_file(path, value, *args, **kwargs)  # type: ignore[misc]
 
     async def _put_file(self, lpath: str, rpath: str, *args: Any, **kwargs: Any) -> Any:
         native = self._omefs_native(kwargs, file=False)
