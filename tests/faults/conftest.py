@@ -149,3 +149,21 @@ def store(request: pytest.FixtureRequest) -> Iterator[Callable[[str], ProxiedSto
     yield make
     for s in made:
         s.proxy.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Each fault-suite run's numbers: objects, faults injected, lost, corrupt, unreported."""
+    from tests.faults.test_fault_suite import RESULTS
+
+    if not RESULTS:
+        return
+    write = terminalreporter.write_line
+    write("fault suite: pair seed objects faults copied failed lost corrupt unreported rerun")
+    for r in RESULTS:
+        write(f"  {r['pair']:<16} {r['seed']:>3} {r['objects']:>4} {r['faults']:>4} "
+              f"{r['copied']:>4} {r['failed']:>4} {r['lost']:>3} {r['corrupt']:>3} "
+              f"{r['unreported']:>3} {'complete' if r['rerun'] else 'INCOMPLETE'}"
+              f"{' (listing failed)' if r['listing_failed'] else ''}")
+    totals = {k: sum(r[k] for r in RESULTS) for k in
+              ("objects", "faults", "copied", "failed", "lost", "corrupt", "unreported")}
+    write(f"  total: {totals}; reruns complete {sum(r['rerun'] for r in RESULTS)}/{len(RESULTS)}")
