@@ -7,25 +7,23 @@ name) and passed to omefs's filesystems, which resolve it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import fsspec
 from fsspec.core import OpenFile
 from fsspec.registry import known_implementations
 
-from omefs.config import AuthConfig
+from omefs.types import AuthLike
 
 __all__ = ["filesystem", "url_to_fs", "open"]
 
 
-def _with_auth(kwargs: dict[str, Any], auth: AuthConfig | dict[str, Any] | str | None) -> dict[str, Any]:
+def _with_auth(kwargs: dict[str, object], auth: AuthLike) -> dict[str, object]:
     if auth is not None:
         kwargs = dict(kwargs, auth=auth)
     return kwargs
 
 
 def filesystem(
-    protocol_or_uri: str, auth: AuthConfig | dict[str, Any] | str | None = None, **storage_options: Any
+    protocol_or_uri: str, auth: AuthLike = None, **storage_options: object
 ) -> fsspec.AbstractFileSystem:
     """The filesystem for a protocol (``"s3"``) or for the URI's protocol (``"s3://b/k"``).
 
@@ -40,7 +38,7 @@ def filesystem(
 
 
 def url_to_fs(
-    uri: str, auth: AuthConfig | dict[str, Any] | str | None = None, **kwargs: Any
+    uri: str, auth: AuthLike = None, **kwargs: object
 ) -> tuple[fsspec.AbstractFileSystem, str]:
     """``(filesystem, path)`` for ``uri``, as :func:`fsspec.core.url_to_fs` with ``auth=``."""
     _make_known(uri)
@@ -71,8 +69,8 @@ def _make_known(uri: str) -> None:
 def open(  # noqa: A001 - mirrors fsspec.open
     uri: str,
     mode: str = "rb",
-    auth: AuthConfig | dict[str, Any] | str | None = None,
-    **kwargs: Any,
+    auth: AuthLike = None,
+    **kwargs: object,
 ) -> OpenFile:
     """An :class:`fsspec.core.OpenFile` for ``uri`` (use it in a ``with`` block)."""
     _make_known(uri)

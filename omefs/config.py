@@ -124,7 +124,7 @@ class AuthConfig:
     provider: str
     auth_type: str = "default"
     region: str | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, object] = field(default_factory=dict)
     fallback: AuthConfig | None = None
 
     def __post_init__(self) -> None:
@@ -174,7 +174,7 @@ class AuthConfig:
 
     # -- construction ---------------------------------------------------
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | AuthConfig) -> AuthConfig:
+    def from_dict(cls, data: Mapping[str, object] | AuthConfig) -> AuthConfig:
         """Build a config from a mapping in omefs's or OME's shape.
 
         Accepted keys: ``provider``, ``auth_type`` (or ``type``), ``region``,
@@ -202,7 +202,7 @@ class AuthConfig:
                 )
             provider = go_provider
         region = data.pop("region", None)
-        settings: dict[str, Any] = {}
+        settings: dict[str, object] = {}
         for key in ("extra", "settings"):
             value = data.pop(key, None)
             if value is None:
@@ -216,17 +216,20 @@ class AuthConfig:
             settings.update(value)
         fallback = data.pop("fallback", None)
         settings.update(data)  # remaining top-level keys are settings
+        if fallback is not None and not isinstance(fallback, (Mapping, AuthConfig)):
+            raise ConfigError(f"'fallback' must be an auth config (a mapping), got {type(fallback).__name__}",
+                              operation="config", provider=str(provider))
         return cls(
-            provider=provider,
-            auth_type=auth_type,
-            region=region,
+            provider=str(provider),
+            auth_type=str(auth_type),
+            region=None if region is None else str(region),
             settings=settings,
             fallback=cls.from_dict(fallback) if fallback is not None else None,
         )
 
-    def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
+    def to_dict(self, *, redact: bool = True) -> dict[str, object]:
         """This config as a mapping; secrets masked unless ``redact=False``."""
-        out: dict[str, Any] = {"provider": self.provider, "auth_type": self.auth_type}
+        out: dict[str, object] = {"provider": self.provider, "auth_type": self.auth_type}
         if self.region:
             out["region"] = self.region
         out["settings"] = redact_settings(dict(self.settings)) if redact else dict(self.settings)
@@ -234,19 +237,24 @@ class AuthConfig:
             out["fallback"] = self.fallback.to_dict(redact=redact)
         return out
 
-    def replace(self, **changes: Any) -> AuthConfig:
-        """A copy with some fields changed (settings are merged, not replaced)."""
-        settings = dict(self.settings)
-        settings.update(changes.pop("settings", {}) or {})
-        unknown = set(changes) - {"provider", "auth_type", "region", "fallback"}
-        if unknown:
-            raise ConfigError(f"AuthConfig has no field(s) {sorted(unknown)}", operation="config")
+    def replace(
+        self,
+        *,
+        provider: str | None = None,
+        auth_type: str | None = None,
+        region: str | None = None,
+        settings: Mapping[str, object] | None = None,
+        fallback: AuthConfig | None = None,
+    ) -> AuthConfig:
+        """A copy with the given fields changed (``settings`` are merged, not replaced)."""
+        merged = dict(self.settings)
+        merged.update(settings or {})
         return AuthConfig(
-            provider=changes.get("provider", self.provider),
-            auth_type=changes.get("auth_type", self.auth_type),
-            region=changes.get("region", self.region),
-            settings=settings,
-            fallback=changes.get("fallback", self.fallback),
+            provider=provider if provider is not None else self.provider,
+            auth_type=auth_type if auth_type is not None else self.auth_type,
+            region=region if region is not None else self.region,
+            settings=merged,
+            fallback=fallback if fallback is not None else self.fallback,
         )
 
     def chain(self) -> list[AuthConfig]:
@@ -258,7 +266,7 @@ class AuthConfig:
             link = link.fallback
         return links
 
-    def get(self, key: str, default: Any = None, env: str | tuple[str, ...] | None = None) -> Any:
+    def get(self, key: str, default: object = None, env: str | tuple[str, ...] | None = None) -> object:
         """A setting, else the first set environment variable of ``env``, else ``default``."""
         value = self.settings.get(key)
         if value not in (None, ""):
@@ -267,6 +275,24 @@ class AuthConfig:
             if os.environ.get(name):
                 return os.environ[name]
         return default
+
+    def get_str(self, key: str, default: str | None = None,
+                env: str | tuple[str, ...] | None = None) -> str | None:
+        """:meth:`get` as text (a number in YAML is read as its digits)."""
+        value = self.get(key, default, env)
+        return None if value is None else str(value)
+
+    def get_number(self, key: str, default: float, env: str | tuple[str, ...] | None = None) -> float:
+        """:meth:`get` as a number; a value that is not one is a :class:`ConfigError` naming the setting."""
+        value = self.get(key, default, env)
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ConfigError(f"setting {key!r} must be a number, got {type(value).__name__}",
+                              operation="config", provider=self.provider)
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"setting {key!r} must be a number, got {value!r}",
+                              operation="config", provider=self.provider) from None
 
     # -- identity and display ------------------------------------------
     def fingerprint(self) -> str:

@@ -15,9 +15,12 @@ against plain fsspec keeps working.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omefs.redact import redact_text
+
+if TYPE_CHECKING:
+    from omefs.transfer.report import TransferReport
 
 __all__ = [
     "OmefsError",
@@ -33,6 +36,8 @@ __all__ = [
     "IsAReleaseError",
     "AlreadyExistsError",
     "TruncatedBodyError",
+    "ConnectionFailedError",
+    "ServiceError",
 ]
 
 
@@ -104,6 +109,22 @@ class PermissionDeniedError(OmefsError, PermissionError):
     """The credentials were accepted but do not allow the operation."""
 
 
+class ConnectionFailedError(OmefsError, ConnectionError):
+    """The service could not be reached (connection refused or reset, name not resolved).
+
+    The message names the endpoint and what to check; the network library's
+    own error is the ``__cause__``.
+    """
+
+
+class ServiceError(OmefsError, OSError):
+    """A service or its SDK failed in a way omefs has no finer class for.
+
+    Raised in place of an SDK's own exception, which stays reachable as the
+    ``__cause__`` (its error code and HTTP status are in the message).
+    """
+
+
 class ChecksumMismatchError(OmefsError):
     """The bytes written do not match the bytes read (size, MD5, CRC32C or ETag)."""
 
@@ -111,7 +132,7 @@ class ChecksumMismatchError(OmefsError):
 class TransferError(OmefsError):
     """One or more objects of a transfer failed; ``.report`` holds every result."""
 
-    def __init__(self, message: str, *, report: Any = None, **context: Any) -> None:
+    def __init__(self, message: str, *, report: TransferReport | None = None, **context: str | None) -> None:
         super().__init__(message, **context)
         self.report = report
 
@@ -137,7 +158,7 @@ class RateLimitError(OmefsError):
         reset_at: datetime | None = None,
         retry_after: float | None = None,
         limit: int | None = None,
-        **context: Any,
+        **context: str | None,
     ) -> None:
         super().__init__(message, **context)
         self.kind = kind

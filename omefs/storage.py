@@ -28,12 +28,18 @@ import sys
 import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from datetime import datetime, timezone
+from typing import IO, TYPE_CHECKING, Any
 
 from omefs.errors import ConfigError, InvalidURIError
 from omefs.providers import all_providers, find_provider, get_provider, provider_for_scheme
 from omefs.providers.base import Provider
 from omefs.providers.facade import FacadeHooks, Part
+from omefs.types import AuthLike, StorageOptions, URILike
+from omefs.uri import ObjectURI
+
+if TYPE_CHECKING:
+    from omefs.transfer.report import TransferReport
 
 __all__ = ["storage", "Storage", "ObjectInfo", "CompletedPart"]
 
@@ -53,7 +59,7 @@ class ObjectInfo:
     name: str
     size: int
     etag: str | None = None
-    last_modified: Any = None
+    last_modified: datetime | None = None
     content_type: str | None = None
     content_md5: str | None = None
     is_multipart: bool = False
@@ -69,7 +75,7 @@ class CompletedPart:
     etag: str
 
 
-def _uri_text(uri: Any) -> str:
+def _uri_text(uri: URILike | os.PathLike[str]) -> str:
     if isinstance(uri, os.PathLike):
         return str(os.fspath(uri))
     if isinstance(uri, str):
@@ -78,6 +84,30 @@ def _uri_text(uri: Any) -> str:
         return str(uri)
     raise InvalidURIError(f"expected a URI string or ObjectURI, got {type(uri).__name__}",
                           operation="storage")
+
+
+def _forwarded(options: Mapping[str, object]) -> dict[str, Any]:
+    """Keyword options handed on unchanged to the transfer function, which checks them."""
+    return dict(options)
+
+
+def _as_datetime(value: object) -> datetime | None:
+    """An object's modification time as a timezone-aware datetime, whatever the store's spelling.
+
+    Stores report a ``datetime`` (s3fs, adlfs), an RFC 3339 string (GCS's
+    ``updated``, OCI's ``timeModified``) or seconds since the epoch (local files).
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None
 
 
 def _provider_of_uri(text: str) -> Provider | None:
@@ -95,7 +125,7 @@ def _provider_of_uri(text: str) -> Provider | None:
     return get_provider(parse_uri(text).provider)
 
 
-def storage(uri_or_provider: Any, auth: Any = None, **storage_options: Any) -> Storage:
+def storage(uri_or_provider: URILike, auth: AuthLike = None, **storage_options: object) -> Storage:
     """A :class:`Storage` for a provider (``"s3"``, ``"aws"``…) or for the provider of a URI."""
     text = _uri_text(uri_or_provider)
     provider = _provider_of_uri(text) if "://" in text else find_provider(text)
@@ -108,8 +138,8 @@ def storage(uri_or_provider: Any, auth: Any = None, **storage_options: Any) -> S
 class Storage:
     """One provider and identity; every method takes the object's URI."""
 
-    def __init__(self, provider: str, *, auth: Any = None,
-                 storage_options: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, provider: str, *, auth: AuthLike = None,
+                 storage_options: StorageOptions | None = None) -> None:
         self.provider = provider
         self.auth = auth
         self.storage_options = dict(storage_options or {})
@@ -124,7 +154,7 @@ class Storage:
         hooks: FacadeHooks = get_provider(self.provider).facade()
         return hooks
 
-    def _fs(self, uri: Any) -> tuple[Any, str, str]:
+    def _fs(self, uri: URILike) -> tuple[Any, str, str]:
         text = _uri_text(uri)
         found = _provider_of_uri(text) if "://" in text else None
         if found is None or found.name != self.provider:
@@ -151,8 +181,9 @@ class Storage:
             name=uri,
             size=int(info.get("size") or 0),
             etag=str(etag).strip('"') if etag else None,
-            last_modified=(info.get("LastModified") or info.get("last_modified")
-                           or info.get("updated") or info.get("timeModified") or info.get("mtime")),
+            last_modified=_as_datetime(info.get("LastModified") or info.get("last_modified")
+                                       or info.get("updated") or info.get("timeModified")
+                                       or info.get("mtime")),
             content_type=content_type,
             content_md5=fp.md5,
             is_multipart=bool(fp.multipart_etag),
@@ -164,13 +195,13 @@ class Storage:
         return {f"{side}_auth": self.auth, f"{side}_options": self.storage_options}
 
     # -- objects ------------------------------------------------------------------
-    def get(self, uri: Any) -> IO[bytes]:
+    def get(self, uri: URILike) -> IO[bytes]:
         """A binary file object reading the object (close it, or use ``with``)."""
         fs, path, _ = self._fs(uri)
         handle: IO[bytes] = fs.open(path, "rb")
         return handle
 
-    def put(self, uri: Any, data: bytes | IO[bytes], size: int | None = None) -> None:
+    def put(self, uri: URILike, data: bytes | IO[bytes], size: int | None = None) -> None:
         """Store ``data`` (bytes, or a binary file object read to its end) as the object."""
         fs, path, _ = self._fs(uri)
         if isinstance(data, (bytes, bytearray, memoryview)):
@@ -186,22 +217,22 @@ class Storage:
                 if remaining is not None:
                     remaining -= len(chunk)
 
-    def delete(self, uri: Any) -> None:
+    def delete(self, uri: URILike) -> None:
         fs, path, _ = self._fs(uri)
         fs.rm_file(path)
 
-    def exists(self, uri: Any) -> bool:
+    def exists(self, uri: URILike) -> bool:
         fs, path, _ = self._fs(uri)
         return bool(fs.exists(path))
 
-    def stat(self, uri: Any) -> ObjectInfo:
+    def stat(self, uri: URILike) -> ObjectInfo:
         """The object's metadata (size, ETag, MD5, multipart parts…)."""
         fs, path, text = self._fs(uri)
         return self._info(fs, path, text)
 
     get_object_info = stat
 
-    def list(self, uri: Any, *, recursive: bool = True) -> list[ObjectInfo]:
+    def list(self, uri: URILike, *, recursive: bool = True) -> list[ObjectInfo]:
         """Objects under a prefix (every level, or one level with ``recursive=False``)."""
         from omefs.transfer.verify import fingerprint_from_info
 
@@ -222,14 +253,15 @@ class Storage:
             etag = info.get("ETag") or info.get("etag")
             out.append(ObjectInfo(name=base + rel, size=int(info.get("size") or 0),
                                   etag=str(etag).strip('"') if etag else None,
-                                  last_modified=info.get("LastModified") or info.get("last_modified")
-                                  or info.get("updated") or info.get("mtime"),
+                                  last_modified=_as_datetime(
+                                      info.get("LastModified") or info.get("last_modified")
+                                      or info.get("updated") or info.get("mtime")),
                                   content_md5=fp.md5, is_multipart=bool(fp.multipart_etag),
                                   parts=fp.parts or 0))
         return out
 
     # -- transfers ------------------------------------------------------------------
-    def download(self, uri: Any, target: str | os.PathLike[str], **options: Any) -> Any:
+    def download(self, uri: URILike, target: str | os.PathLike[str], **options: object) -> TransferReport:
         """Download one object to the file ``target`` (or a prefix into the folder ``target``).
 
         Options are :func:`omefs.transfer.bulk_download`'s (``size_threshold``,
@@ -241,54 +273,56 @@ class Storage:
         fs, path, text = self._fs(uri)
         if text.endswith("/") or fs.isdir(path):
             return bulk_download(text, target, auth=self.auth, storage_options=self.storage_options,
-                                 **options)
-        return copy(text, os.fspath(target), **self._transfer_kwargs("src"), **options)
+                                 **_forwarded(options))
+        return copy(text, os.fspath(target), **self._transfer_kwargs("src"), **_forwarded(options))
 
-    def upload(self, source: str | os.PathLike[str], uri: Any, **options: Any) -> Any:
+    def upload(self, source: str | os.PathLike[str], uri: URILike, **options: object) -> TransferReport:
         """Upload the local file ``source`` as the object ``uri``; :func:`omefs.copy`'s options."""
         from omefs.transfer import copy
 
         _, _, text = self._fs(uri)
-        return copy(os.fspath(source), text, **self._transfer_kwargs("dst"), **options)
+        return copy(os.fspath(source), text, **self._transfer_kwargs("dst"), **_forwarded(options))
 
-    def copy(self, source: Any, target: Any, **options: Any) -> Any:
+    def copy(self, source: URILike, target: URILike, **options: object) -> TransferReport:
         """Copy within this storage (server-side where the service can); :func:`omefs.copy`'s options."""
         from omefs.transfer import copy
 
         _, _, src = self._fs(source)
         _, _, dst = self._fs(target)
         return copy(src, dst, **self._transfer_kwargs("src"), **self._transfer_kwargs("dst"),
-                    **options)
+                    **_forwarded(options))
 
-    def bulk_download(self, uris: Any, target_dir: str | os.PathLike[str], **options: Any) -> Any:
+    def bulk_download(self, uris: URILike | Sequence[URILike], target_dir: str | os.PathLike[str],
+                      **options: object) -> TransferReport:
         """:func:`omefs.transfer.bulk_download` with this storage's auth (``progress=fn`` per object)."""
         from omefs.transfer import bulk_download
 
-        texts = [self._fs(u)[2] for u in ([uris] if isinstance(uris, (str, os.PathLike)) or
-                                          hasattr(uris, "fsspec_url") else uris)]
+        many: Sequence[URILike] = [uris] if isinstance(uris, (str, ObjectURI, os.PathLike)) else uris
+        texts = [self._fs(u)[2] for u in many]
         return bulk_download(texts, target_dir, auth=self.auth,
-                             storage_options=self.storage_options, **options)
+                             storage_options=self.storage_options, **_forwarded(options))
 
-    def bulk_upload(self, sources: Any, dst: Any = None, **options: Any) -> Any:
+    def bulk_upload(self, sources: str | os.PathLike[str] | Sequence[str] | Mapping[str, URILike],
+                    dst: URILike | None = None, **options: object) -> TransferReport:
         """:func:`omefs.transfer.bulk_upload` with this storage's auth (``progress=fn`` per object)."""
         from omefs.transfer import bulk_upload
 
-        if isinstance(sources, Mapping):
-            sources = {k: self._fs(v)[2] for k, v in sources.items()}
+        local: str | os.PathLike[str] | Sequence[str] | Mapping[str, str]
+        local = {k: self._fs(v)[2] for k, v in sources.items()} if isinstance(sources, Mapping) else sources
         target = self._fs(dst)[2] if dst is not None else None
-        return bulk_upload(sources, target, auth=self.auth, storage_options=self.storage_options,
-                           **options)
+        return bulk_upload(local, target, auth=self.auth, storage_options=self.storage_options,
+                           **_forwarded(options))
 
     # -- multipart --------------------------------------------------------------------
     # Each call goes to the provider's facade hooks; a provider without a
     # multipart API raises ConfigError pointing at put/upload.
-    def initiate_multipart_upload(self, uri: Any, content_type: str | None = None) -> str:
+    def initiate_multipart_upload(self, uri: URILike, content_type: str | None = None) -> str:
         """Start a multipart upload; returns its upload id."""
         fs, path, _ = self._fs(uri)
         return str(self._hooks().initiate_multipart_upload(
             fs, path, content_type=content_type, uploads=self._uploads))
 
-    def upload_part(self, uri: Any, upload_id: str, part_number: int, data: bytes | IO[bytes],
+    def upload_part(self, uri: URILike, upload_id: str, part_number: int, data: bytes | IO[bytes],
                     size: int | None = None) -> str:
         """Upload part ``part_number`` (from 1); returns the part's ETag (or block id)."""
         fs, path, text = self._fs(uri)
@@ -301,7 +335,7 @@ class Storage:
         return str(self._hooks().upload_part(fs, path, upload_id, int(part_number), body, md5=md5,
                                              uploads=self._uploads))
 
-    def complete_multipart_upload(self, uri: Any, upload_id: str,
+    def complete_multipart_upload(self, uri: URILike, upload_id: str,
                                   parts: Sequence[CompletedPart | tuple[int, str]]) -> None:
         """Assemble the parts, in part-number order, into the object."""
         fs, path, text = self._fs(uri)
@@ -314,7 +348,7 @@ class Storage:
             uploads=self._uploads)
         fs.invalidate_cache(path)
 
-    def abort_multipart_upload(self, uri: Any, upload_id: str) -> None:
+    def abort_multipart_upload(self, uri: URILike, upload_id: str) -> None:
         """Throw the parts away; nothing becomes visible."""
         fs, path, _ = self._fs(uri)
         self._hooks().abort_multipart_upload(fs, path, upload_id, uploads=self._uploads)
@@ -336,7 +370,7 @@ class _CallableModule(types.ModuleType):
     working either way.
     """
 
-    def __call__(self, uri_or_provider: Any, auth: Any = None, **storage_options: Any) -> Storage:
+    def __call__(self, uri_or_provider: URILike, auth: AuthLike = None, **storage_options: object) -> Storage:
         return storage(uri_or_provider, auth=auth, **storage_options)
 
 

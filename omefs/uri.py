@@ -20,6 +20,7 @@ azure      ``azure://CONTAINER/PATH`` · ``azure://CONTAINER@ACCOUNT/PATH``
 github     ``github://OWNER/REPO/TAG/ASSET`` · ``github://OWNER/REPO@TAG/ASSET``
            · ``github://OWNER/REPO`` and ``github://OWNER/REPO/TAG`` (listing
            levels) · fsspec's repository-contents form ``github://ORG:REPO@REF/PATH``
+           · Actions artifacts ``github://OWNER/REPO/actions/artifacts/NAME[/MEMBER]``
 =========  =====================================================================
 
 Rules:
@@ -34,7 +35,10 @@ Rules:
   a trailing slash is kept.
 * For GitHub, ``namespace`` is the owner, ``bucket`` the repository, ``ref``
   the release tag (``latest`` is kept as the ref ``"latest"``) and ``path``
-  the asset name. The contents form has ``form == "contents"``.
+  the asset name. The contents form has ``form == "contents"``; Actions
+  artifacts (``github://OWNER/REPO/actions/…``) have ``form == "artifacts"``
+  and ``path`` below ``actions/``, and a release whose tag is ``actions``
+  is written ``github://OWNER/REPO@actions/ASSET``.
 * A malformed URI raises :class:`~omefs.errors.InvalidURIError` naming the
   URI, the part that is wrong and the accepted forms.
 
@@ -59,7 +63,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ObjectURI", "parse_uri", "check_part", "loose_bucket"]
 
-Form = Literal["release", "contents"]
+Form = Literal["release", "contents", "artifacts"]
 
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SCHEME_NO_SLASHES_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
@@ -81,9 +85,10 @@ class ObjectURI:
     ``account`` the Azure storage account when the URI names one, ``ref`` the
     GitHub tag or git ref.
 
-    ``form`` is ``"release"`` (release assets) or ``"contents"`` (files of
-    the repository at ``ref``) for GitHub and ``None`` otherwise. ``scheme``
-    remembers the scheme the URI was written with (``s3a``, ``abfss``,
+    ``form`` is ``"release"`` (release assets), ``"contents"`` (files of
+    the repository at ``ref``) or ``"artifacts"`` (GitHub Actions artifacts:
+    ``path`` is below ``OWNER/REPO/actions/``) for GitHub and ``None``
+    otherwise. ``scheme`` remembers the scheme the URI was written with (``s3a``, ``abfss``,
     ``https``…); it takes no part in equality.
 
     Constructing an ``ObjectURI`` directly validates it like

@@ -227,3 +227,25 @@ routes:
         folded = {normalize_url(f"{s}://b/k") for s in prov.schemes}
         assert len(folded) == 1, (prov.name, folded)
     assert normalize_url("unknown://b/k") == "unknown://b/k"
+
+
+def test_a_filesystem_made_without_a_url_takes_the_route_of_its_whole_scheme(tmp_path, monkeypatch, s3_env):
+    """``fsspec.filesystem("s3")`` has no URL; a ``"s3://"`` route still sends it to its endpoint (moto)."""
+    import boto3
+    import fsspec
+
+    write_config(tmp_path, monkeypatch, {
+        "profiles": {"local": {"provider": "aws", "auth_type": "access_key",
+                               "settings": {"access_key_id": "testing", "secret_access_key": "testing",
+                                            "endpoint_url": s3_env.endpoint}},
+                     "other": {"provider": "aws", "auth_type": "anonymous"}},
+        "routes": {"s3://": "local", "s3://somebody-elses-bucket": "other"},
+    })
+    fs = fsspec.filesystem("s3")
+    assert fs.auth_config is not None and fs.auth_config.auth_type == "access_key"
+    fs.mkdir("routed-bucket")
+    fs.pipe("routed-bucket/k.txt", b"routed")
+    assert boto3.client("s3", **s3_env.boto3_kwargs()).get_object(Bucket="routed-bucket", Key="k.txt")["Body"].read() == b"routed"
+    # The caller's own auth still wins over the route.
+    assert fsspec.filesystem("s3", auth={"provider": "aws", "auth_type": "anonymous"},
+                             skip_instance_cache=True).auth_config.auth_type == "anonymous"

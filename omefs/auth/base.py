@@ -10,7 +10,7 @@ says which keyword arguments the provider's fsspec filesystem takes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from omefs.redact import redact_settings
@@ -43,16 +43,17 @@ class Credentials:
         self,
         config: AuthConfig,
         *,
-        sdk: Any = None,
-        options: dict[str, Any] | None = None,
+        sdk: object = None,
+        options: Mapping[str, object] | None = None,
         region: str | None = None,
     ) -> None:
         self.config = config
         self.provider = config.provider
         self.auth_type = config.auth_type
         self.region = region or config.region
-        self.sdk = sdk
-        self._options = dict(options or {})
+        #: The SDK's own object; each provider's subclass knows (and narrows) its type.
+        self.sdk: Any = sdk
+        self._options: dict[str, Any] = dict(options or {})
         endpoint = config.settings.get("endpoint_url")
         if endpoint and "endpoint_url" not in self._options:
             self._options["endpoint_url"] = endpoint
@@ -71,7 +72,7 @@ class Credentials:
         return None
 
     # -- use ------------------------------------------------------------
-    def storage_options(self) -> dict[str, Any]:
+    def storage_options(self) -> dict[str, object]:
         """Keyword arguments for this provider's omefs filesystem.
 
         ``endpoint_url`` is included when the config carries one; each
@@ -93,7 +94,7 @@ class Credentials:
 
         return requests.Session()
 
-    def identity(self) -> dict[str, Any]:
+    def identity(self) -> dict[str, object]:
         """What can be said of who these credentials are, with nothing secret."""
         return {"provider": self.provider, "auth_type": self.auth_type}
 

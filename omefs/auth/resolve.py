@@ -166,7 +166,7 @@ def clear_cache() -> None:
         _key_locks.clear()
 
 
-def resolve(config: AuthConfig | Mapping[str, Any]) -> Credentials:
+def resolve(config: AuthConfig | Mapping[str, object]) -> Credentials:
     """Turn a config into :class:`Credentials`, trying each fallback in turn.
 
     The first link that resolves wins (``creds.config`` is that link). When

@@ -20,7 +20,14 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from omefs.errors import AuthError, NotFoundError, OmefsError, PermissionDeniedError
+from omefs.errors import (
+    AuthError,
+    ConnectionFailedError,
+    NotFoundError,
+    OmefsError,
+    PermissionDeniedError,
+    ServiceError,
+)
 from omefs.redact import redact_text
 
 __all__ = ["classify", "translate", "map_errors"]
@@ -46,6 +53,44 @@ _NOT_FOUND_CODES = {
     "BlobNotFound", "ContainerNotFound", "ResourceNotFound", "ObjectNotFound",
     "BucketNotFound", "notFound",
 }
+
+
+#: Modules whose exceptions never reach a caller as they are: each SDK, the
+#: parent filesystem libraries and the HTTP stacks under them.
+_SDK_MODULES = (
+    "botocore", "aiobotocore", "boto3", "s3fs", "azure", "adlfs", "google", "gcsfs",
+    "oci", "ocifs", "github", "aiohttp", "requests", "urllib3", "httpx", "obstore",
+)
+#: Exception class names that mean "no credentials were found at all".
+_NO_CREDENTIALS = frozenset({
+    "NoCredentialsError", "DefaultCredentialsError", "CredentialUnavailableError",
+    "PartialCredentialsError",
+})
+#: Class names of the network layers' "could not connect" errors.
+_CONNECT_ERRORS = frozenset({
+    "ClientConnectorError", "ClientConnectionError", "ServerDisconnectedError",
+    "EndpointConnectionError", "ConnectionClosedError", "ServiceRequestError", "NewConnectionError",
+    "MaxRetryError", "ConnectTimeoutError", "ConnectTimeout", "ConnectError",
+})
+
+
+def _from_sdk(exc: BaseException) -> bool:
+    module = type(exc).__module__ or ""
+    return module.split(".", 1)[0] in _SDK_MODULES
+
+
+def _fallback_class(exc: BaseException) -> type[OmefsError] | None:
+    """The class for an SDK error with no code we know: missing credentials, no connection, or other."""
+    names = [type(link).__name__ for link in exception_chain(exc)]
+    if any(name in _NO_CREDENTIALS for name in names):
+        return AuthError
+    if any(name in _CONNECT_ERRORS for name in names) or any(
+        isinstance(link, ConnectionRefusedError) for link in exception_chain(exc)
+    ):
+        return ConnectionFailedError
+    if _from_sdk(exc):
+        return ServiceError
+    return None
 
 
 _AUTH_TEXT = re.compile(r"failed to authenticate|signature (?:we calculated )?does not match", re.I)
@@ -122,7 +167,7 @@ def classify(exc: BaseException) -> type[OmefsError] | None:
             return NotFoundError
         if isinstance(link, PermissionError):
             return PermissionDeniedError
-    return None
+    return _fallback_class(exc)
 
 
 def translate(
@@ -143,14 +188,24 @@ def translate(
         AuthError: "credentials were not accepted",
         PermissionDeniedError: "permission denied",
         NotFoundError: "not found",
+        ConnectionFailedError: "could not connect",
     }.get(cls, "failed")
+    names = {type(link).__name__ for link in exception_chain(exc)}
+    if cls is AuthError and names & _NO_CREDENTIALS:
+        what = "found no credentials"
+        hint = ("pass auth= (an auth config, see the auth docs), route the URL in OMEFS_CONFIG, "
+                "or set the SDK's own environment variables or config file")
     code, status = next(
         (cs for cs in map(_code_and_status, exception_chain(exc)) if cs != (None, None)), (None, None)
     )
     detail = " ".join(str(x) for x in (status, code) if x)
     reason = redact_text(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
     message = f"{operation} {what}" + (f" [{detail}]" if detail else "") + f": {reason}"
-    if hint and cls in (AuthError, PermissionDeniedError):
+    if cls is ConnectionFailedError:
+        message += "; is the endpoint right (endpoint_url) and the service running and reachable?"
+    elif hint and cls is AuthError and names & _NO_CREDENTIALS:
+        message += f"; {hint}"
+    elif hint and cls in (AuthError, PermissionDeniedError):
         message += f"; credentials used: {hint}"
     return cls(message, operation=operation, uri=uri, provider=provider)
 

@@ -14,7 +14,9 @@
 * applies zero-config routes (``OMEFS_CONFIG``): ``_get_kwargs_from_urls``
   hands the matching profile to ``__init__`` under the private keyword
   ``omefs_route``, which is used only when the caller gave neither
-  ``auth=`` nor credentials of their own. A distinct keyword is needed
+  ``auth=`` nor credentials of their own; a filesystem made without a URL
+  (``fsspec.filesystem("s3")``) takes the route of its whole scheme
+  (``"s3://"``), if there is one. A distinct keyword is needed
   because fsspec raises "multiple values for keyword argument" when a
   URL's kwargs collide with the caller's;
 * maps SDK exceptions to :mod:`omefs.errors` at the boundary (see
@@ -75,10 +77,11 @@ class AuthMixin:
 
     def __init__(self, *args: Any, auth: Any = None, omefs_route: Any = None, **kwargs: Any):
         config = as_auth_config(auth, self.auth_provider)
-        if config is None and omefs_route is not None and not (
-            self.credential_kwargs & set(kwargs)
-        ):
-            config = as_auth_config(omefs_route, self.auth_provider)
+        if config is None and not (self.credential_kwargs & set(kwargs)):
+            if omefs_route is None:
+                omefs_route = self._scheme_route()
+            if omefs_route is not None:
+                config = as_auth_config(omefs_route, self.auth_provider)
         self.auth_config: AuthConfig | None = config
         #: The resolved credentials of ``auth_config`` (None without one). Not
         #: ``credentials``: gcsfs already uses that name for its own holder.
@@ -89,6 +92,20 @@ class AuthMixin:
                 self.auth_credentials = self._resolve(config)
         kwargs = self._translate_options(kwargs)
         super().__init__(*args, **kwargs)
+
+    @classmethod
+    def _scheme_route(cls) -> AuthConfig | None:
+        """The route of the whole scheme (a ``"s3://"`` prefix), for a filesystem made without a URL.
+
+        ``fsspec.filesystem("s3")`` has no URL to match, yet a user whose config
+        sends every ``s3://`` URL to an endpoint expects it to go there too.
+        Routes of one bucket never apply here: no bucket is named.
+        """
+        from omefs.routing import route_for
+
+        protocol = getattr(cls, "protocol", None)  # the fsspec parent's
+        first = protocol[0] if isinstance(protocol, (tuple, list)) and protocol else protocol
+        return route_for(f"{first}://") if isinstance(first, str) and first else None
 
     def _options_from_auth(self, config: AuthConfig) -> dict[str, Any]:
         """The storage options that ``config`` resolves to (keeping the credentials)."""

@@ -35,6 +35,7 @@ from omefs.transfer.plan import Plan, Task, build_plan
 from omefs.transfer.progress import Progress, make_callback
 from omefs.transfer.report import TransferItem, TransferReport
 from omefs.transfer.streams import Runtime
+from omefs.types import AuthLike, Executor, StorageOptions
 
 __all__ = ["copy", "sync", "run_coroutine"]
 
@@ -251,10 +252,10 @@ def copy(
     dst: str,
     *,
     recursive: bool = False,
-    src_auth: Any = None,
-    dst_auth: Any = None,
-    src_options: Mapping[str, Any] | None = None,
-    dst_options: Mapping[str, Any] | None = None,
+    src_auth: AuthLike = None,
+    dst_auth: AuthLike = None,
+    src_options: StorageOptions | None = None,
+    dst_options: StorageOptions | None = None,
     checksum: bool = True,
     skip_existing: bool = False,
     exclude: str | Sequence[str] | None = None,
@@ -265,7 +266,7 @@ def copy(
     dry_run: bool = False,
     callback: Callback | None = None,
     progress: bool = False,
-    executor: Any = None,
+    executor: Executor | None = None,
     raise_on_error: bool = True,
 ) -> TransferReport:
     """Copy an object, or a folder with ``recursive=True``, between any two filesystems.
@@ -325,10 +326,10 @@ def sync(
     delete: bool = False,
     recursive: bool = True,
     skip_existing: bool = True,
-    src_auth: Any = None,
-    dst_auth: Any = None,
-    src_options: Mapping[str, Any] | None = None,
-    dst_options: Mapping[str, Any] | None = None,
+    src_auth: AuthLike = None,
+    dst_auth: AuthLike = None,
+    src_options: StorageOptions | None = None,
+    dst_options: StorageOptions | None = None,
     checksum: bool = True,
     exclude: str | Sequence[str] | None = None,
     max_concurrency: int = DEFAULT_CONCURRENCY,
@@ -338,7 +339,7 @@ def sync(
     dry_run: bool = False,
     callback: Callback | None = None,
     progress: bool = False,
-    executor: Any = None,
+    executor: Executor | None = None,
     raise_on_error: bool = True,
 ) -> TransferReport:
     """Make ``dst`` hold what ``src`` holds: a recursive copy that skips identical objects.

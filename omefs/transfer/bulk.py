@@ -47,6 +47,7 @@ from omefs.transfer.progress import Progress, make_callback
 from omefs.transfer.report import TransferItem, TransferReport
 from omefs.transfer.streams import Runtime
 from omefs.transfer.verify import Fingerprint, fingerprint_from_info
+from omefs.types import AuthLike, StorageOptions
 
 __all__ = ["bulk_download", "bulk_upload", "local_path_for", "join_with_tail_overlap"]
 
@@ -146,8 +147,8 @@ def bulk_download(
     sources: str | Sequence[str],
     target_dir: str | os.PathLike[str],
     *,
-    auth: Any = None,
-    storage_options: Mapping[str, Any] | None = None,
+    auth: AuthLike = None,
+    storage_options: StorageOptions | None = None,
     exclude: str | Sequence[str] | None = None,
     strip_prefix: str | None = None,
     base_name_only: bool = False,
@@ -308,8 +309,8 @@ def bulk_upload(
     sources: str | os.PathLike[str] | Sequence[str] | Mapping[str, str],
     dst: str | None = None,
     *,
-    auth: Any = None,
-    storage_options: Mapping[str, Any] | None = None,
+    auth: AuthLike = None,
+    storage_options: StorageOptions | None = None,
     exclude: str | Sequence[str] | None = None,
     part_size: int | str = DEFAULT_CHUNK,
     max_concurrency: int = DEFAULT_CONCURRENCY,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 __all__ = ["TransferItem", "TransferReport", "Status"]
 
@@ -56,7 +56,7 @@ class TransferItem:
     method: str | None = None
     verified: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The item as a JSON-serialisable mapping."""
         return asdict(self)
 
@@ -132,7 +132,7 @@ class TransferReport:
         speed = self.throughput / 2**20
         return f"{', '.join(parts)}; {mib:.1f} MiB in {self.duration:.2f} s ({speed:.1f} MiB/s)"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         """The report as a JSON-serialisable mapping (items and totals)."""
         return {
             "ok": self.ok,

@@ -23,6 +23,8 @@ github.com does:
   for anonymous reads of public repositories;
 * repository contents for fsspec's ``GithubFileSystem``: ``GET
   /repos/{o}/{r}/git/trees/{sha}``, ``GET /repos/{o}/{r}/contents/{path}``;
+* Actions artifacts (:mod:`tests.servers.github_artifacts`): listings,
+  by id, ``DELETE``, and ``…/zip``'s 302 to a separate signing blob host;
 * GitHub Apps: ``POST /app/installations/{id}/access_tokens`` with an
   RS256 JWT, verified with the App's public key, giving an installation
   token that really expires after ``installation_token_ttl`` seconds.
@@ -60,6 +62,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from tests.servers.fake_http import serve_in_thread, shut_down
+from tests.servers.github_artifacts import ArtifactStore, BlobHost, artifacts_route
 
 __all__ = ["FakeGitHub", "Record", "DOCS_URL"]
 
@@ -162,7 +165,7 @@ class _Principal:
     token: str | None = None
 
 
-class FakeGitHub:
+class FakeGitHub(ArtifactStore):
     """The fake GitHub API server. Use as a context manager, or ``start()``/``stop()``.
 
     Args:
@@ -190,11 +193,15 @@ class FakeGitHub:
         server.fake = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = serve_in_thread(server, "fake-github")
+        self.blob = BlobHost(self).start()
         return self
 
     def stop(self) -> None:
         shut_down(self._server)
         self._server = None
+        if self.blob is not None:
+            self.blob.stop()
+            self.blob = None
         shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> FakeGitHub:
@@ -217,6 +224,7 @@ class FakeGitHub:
             self._fail_uploads = 0
             self._ids = iter(range(1000, 10**9))
             self.used = 0
+            self._reset_artifacts()
             for name in os.listdir(self._dir):
                 os.unlink(os.path.join(self._dir, name))
 
@@ -639,6 +647,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "private": r.private, "default_branch": r.default_branch,
                 "owner": {"login": r.owner}, "html_url": f"{fake.root}/{r.owner}/{r.name}",
             })
+        if rest.startswith("/actions/"):
+            return artifacts_route(self, method, r, rest, who)
         if rest == "/releases":
             if method == "GET":
                 with fake.lock:

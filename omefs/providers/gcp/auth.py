@@ -140,7 +140,7 @@ def _scopes(config: AuthConfig, default: list[str] | None = None) -> list[str]:
 
 
 def _project(config: AuthConfig, fallback: str | None = None) -> str | None:
-    return config.get("project", env=("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT",
+    return config.get_str("project", env=("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT",
                                       "CLOUDSDK_CORE_PROJECT")) or fallback
 
 
@@ -358,7 +358,7 @@ def impersonation(config: AuthConfig) -> GCPCredentials:
     if isinstance(delegates, str):
         delegates = [d for d in delegates.replace(",", " ").split() if d]
     try:
-        lifetime = int(config.get("lifetime", 3600))
+        lifetime = int(config.get_number("lifetime", 3600))
     except (TypeError, ValueError):
         raise ConfigError(f"gcp impersonation: lifetime={config.get('lifetime')!r} is not a number "
                           "of seconds", operation="resolve", provider=PROVIDER) from None

@@ -385,12 +385,12 @@ def github_app(config: AuthConfig) -> GitHubCredentials:
     key = str(key)
     register_secret(key)
     _check_private_key(key)
-    margin = config.get("refresh_margin", DEFAULT_REFRESH_MARGIN)
+    raw_margin = config.get("refresh_margin", DEFAULT_REFRESH_MARGIN)
     try:
-        margin = float(margin)
-    except (TypeError, ValueError):
+        margin = float(str(raw_margin))
+    except ValueError:
         raise ConfigError(
-            f"github github_app: refresh_margin must be a number of seconds, got {margin!r}",
+            f"github github_app: refresh_margin must be a number of seconds, got {raw_margin!r}",
             operation="resolve",
             provider=PROVIDER,
         ) from None

@@ -19,8 +19,15 @@ from fsspec.utils import stringify_path
 
 from omefs.errors import ConfigError
 from omefs.providers.filesystem import AuthMixin
+from omefs.providers.github.artifacts.routing import ArtifactRouting
 from omefs.providers.github.client import GitHubClient
-from omefs.providers.github.paths import ReleasePath, is_contents_url, normalize, parse_release_path
+from omefs.providers.github.paths import (
+    ReleasePath,
+    is_actions_path,
+    is_contents_url,
+    normalize,
+    parse_release_path,
+)
 from omefs.providers.github.ratelimit import DEFAULT_MAX_WAIT
 from omefs.redact import register_secret
 
@@ -41,7 +48,7 @@ _OWN_OPTIONS = (
 )
 
 
-class ReleasesConnection(AuthMixin, AbstractFileSystem):  # type: ignore[misc]
+class ReleasesConnection(ArtifactRouting, AuthMixin, AbstractFileSystem):  # type: ignore[misc]
     """GitHub options, client, paths and caches; see :class:`~omefs.providers.github.fs.GitHubReleasesFileSystem`."""
 
     protocol: ClassVar[tuple[str, ...]] = ("github",)
@@ -167,7 +174,14 @@ class ReleasesConnection(AuthMixin, AbstractFileSystem):  # type: ignore[misc]
         return dict(GithubFileSystem._get_kwargs_from_urls(text))
 
     def _parse(self, path: Any) -> ReleasePath:
-        return parse_release_path(self._strip_protocol(path))
+        """The release path ``path`` names. Every read of an artifact path is routed before
+        this is asked, so an artifact path here is a write: refused, artifacts are read-only."""
+        text = self._strip_protocol(path)
+        if is_actions_path(text):
+            from omefs.providers.github.artifacts.access import read_only
+
+            raise read_only(text, "write")
+        return parse_release_path(text)
 
     @staticmethod
     def _uri(p: ReleasePath) -> str:
@@ -185,6 +199,8 @@ class ReleasesConnection(AuthMixin, AbstractFileSystem):  # type: ignore[misc]
         if getattr(self, "_contents", None) is not None:
             self._contents.invalidate_cache(path)
             return
+        if self._artifact_access is not None:
+            self._artifact_access.invalidate()
         if path is None:
             self.dircache.clear()
             self._releases.clear()
@@ -197,9 +213,10 @@ class ReleasesConnection(AuthMixin, AbstractFileSystem):  # type: ignore[misc]
             self._releases.clear()
             self._repos.clear()
             return
-        owner, repo = parts[0], parts[1]
+        owner, repo = parts[0], parts[1].split("@", 1)[0]
         prefix = f"{owner}/{repo}"
-        for key in [k for k in list(self.dircache) if k == prefix or k.startswith(prefix + "/")]:
+        for key in [k for k in list(self.dircache)
+                    if k == prefix or k.startswith((prefix + "/", prefix + "@"))]:
             self.dircache.pop(key, None)
         for rkey in [k for k in list(self._releases) if k[:2] == (owner, repo)]:
             self._releases.pop(rkey, None)

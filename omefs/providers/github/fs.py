@@ -88,7 +88,17 @@ class GitHubReleasesFileSystem(ReleaseReading):
     """
 
     def cp_file(self, path1: str, path2: str, **kwargs: Any) -> None:
-        """Copy an asset (GitHub has no server-side copy: the bytes pass through a temporary file)."""
+        """Copy an asset, or an artifact's zip or member into a release (GitHub has no
+        server-side copy: the bytes pass through a temporary file)."""
+        actions = self._actions_path(path1)
+        if actions is not None:
+            dst = self._parse(path2)  # an artifact destination is refused here
+            with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
+                self.get_file(path1, spool)
+                size = spool.tell()
+                spool.seek(0)
+                self.upload(dst.path, spool, size, create_release=kwargs.get("create_release"))
+            return
         src = self._parse(path1)
         asset = self._asset(src)
         with tempfile.SpooledTemporaryFile(max_size=8 << 20) as spool:
@@ -102,6 +112,12 @@ class GitHubReleasesFileSystem(ReleaseReading):
 
     def mv(self, path1: Any, path2: Any, recursive: bool = False, maxdepth: int | None = None, **kwargs: Any) -> None:
         """Rename an asset within its release server-side (no bytes move); otherwise copy then delete."""
+        for path in (path1, path2):
+            actions = self._actions_path(path) if isinstance(path, str) else None
+            if actions is not None:
+                from omefs.providers.github.artifacts.access import read_only
+
+                raise read_only(actions, "mv")
         if (
             self._contents is None
             and isinstance(path1, str) and isinstance(path2, str)
@@ -172,6 +188,10 @@ class GitHubReleasesFileSystem(ReleaseReading):
         if self._contents is not None:
             self._contents.rm_file(path, **kwargs)
             return None
+        actions = self._actions_path(path)
+        if actions is not None:
+            self.artifacts.rm(actions)
+            return None
         p = self._parse(path)
         try:
             asset = self._asset(p)
@@ -187,6 +207,15 @@ class GitHubReleasesFileSystem(ReleaseReading):
         """
         if self._contents is not None:
             self._contents.rm(path, recursive=recursive, maxdepth=maxdepth)
+            return None
+        named = path if isinstance(path, list) else [path]
+        artifacts = [self._actions_path(x) for x in named]
+        if any(a is not None for a in artifacts):
+            for a, x in zip(artifacts, named, strict=True):
+                if a is None:
+                    self.rm(x, recursive=recursive, maxdepth=maxdepth)
+                else:
+                    self.artifacts.rm(a)  # a whole artifact only; members are read-only
             return None
         paths = self.expand_path(path, recursive=recursive, maxdepth=maxdepth)
         parsed = [self._parse(x) for x in paths]

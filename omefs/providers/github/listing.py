@@ -9,7 +9,7 @@ from typing import Any
 
 from omefs.errors import InvalidURIError, IsAReleaseError, NotFoundError
 from omefs.providers.github.connection import ReleasesConnection
-from omefs.providers.github.paths import ACCEPTED_FORMS, ReleasePath, encode_tag
+from omefs.providers.github.paths import ACCEPTED_FORMS, ReleasePath, release_dir
 
 __all__ = ["ReleaseListing"]
 
@@ -99,7 +99,7 @@ class ReleaseListing(ReleasesConnection):
             except KeyError:
                 pass
         raws = self.client.list_releases(str(p.owner), str(p.repo), uri=f"github://{key}")
-        entries = [release_entry(r, f"{key}/{encode_tag(str(r.get('tag_name')))}") for r in raws]
+        entries = [release_entry(r, release_dir(key, str(r.get("tag_name")))) for r in raws]
         if self.dircache.use_listings_cache:
             self.dircache[key] = entries
         return list(entries)
@@ -191,6 +191,10 @@ class ReleaseListing(ReleasesConnection):
         """Releases of ``OWNER/REPO`` (folders) or assets of ``OWNER/REPO/TAG`` (files)."""
         if self._contents is not None:
             return self._contents.ls(path, detail=detail, **kwargs)
+        actions = self._actions_path(path)
+        if actions is not None:
+            found = self.artifacts.ls(actions, refresh=refresh)
+            return [dict(e) for e in found] if detail else sorted(e["name"] for e in found)
         p = self._parse(path)
         if p.level in ("root", "owner"):
             raise InvalidURIError(
@@ -212,6 +216,9 @@ class ReleaseListing(ReleasesConnection):
         """The entry of a repository, release or asset (see :meth:`ls` for the keys)."""
         if self._contents is not None:
             return dict(self._contents.info(path, **kwargs))
+        actions = self._actions_path(path)
+        if actions is not None:
+            return self.artifacts.info(actions, refresh=refresh)
         p = self._parse(path)
         if p.level == "root":
             return {"name": "", "type": "directory", "size": 0}

@@ -22,6 +22,11 @@ adds what the filesystem needs on top: paths without the scheme, the
 
 ``latest`` as the tag means GitHub's "latest release": the newest
 published release that is neither a draft nor a prerelease.
+
+``OWNER/REPO/actions/…`` is the Actions artifacts namespace
+(:mod:`omefs.providers.github.artifacts`); a release whose tag is
+literally ``actions`` keeps the ``@`` form as its canonical path,
+``OWNER/REPO@actions[/ASSET]``, in listings too.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import re
 from dataclasses import dataclass
 
 from omefs.errors import InvalidURIError
-from omefs.providers.github.uri import NAME_RE, is_contents_url
+from omefs.providers.github.uri import ACTIONS, NAME_RE, is_contents_url
 
 __all__ = [
     "LATEST",
@@ -38,7 +43,9 @@ __all__ = [
     "ACCEPTED_FORMS",
     "decode_tag",
     "encode_tag",
+    "is_actions_path",
     "is_contents_url",
+    "release_dir",
     "normalize",
     "parse_release_path",
 ]
@@ -65,15 +72,37 @@ def decode_tag(segment: str) -> str:
     return _SLASH.sub("/", segment)
 
 
+def release_dir(repo_path: str, tag: str) -> str:
+    """The canonical path of the release ``tag`` of ``OWNER/REPO``.
+
+    ``OWNER/REPO/TAG`` with the tag encoded, except the tag ``actions``:
+    ``OWNER/REPO/actions`` is the Actions artifacts namespace, so that
+    release stays ``OWNER/REPO@actions``.
+    """
+    if tag == ACTIONS:
+        return f"{repo_path}@{ACTIONS}"
+    return f"{repo_path}/{encode_tag(tag)}"
+
+
 def normalize(path: str) -> str:
-    """``path`` without protocol and slashes at the ends, ``REPO@TAG`` turned into ``REPO/TAG``."""
+    """``path`` without protocol and slashes at the ends, ``REPO@TAG`` turned into ``REPO/TAG``
+    (except ``REPO@actions``, the release tagged ``actions``, which stays as written)."""
     text = _PROTOCOL.sub("", str(path)).strip("/")
     owner, sep, rest = text.partition("/")
     if sep and "@" in rest.split("/", 1)[0]:
         repo, _, tail = rest.partition("@")
         tail = tail.strip("/")
-        rest = f"{repo}/{tail}" if tail else repo
+        if tail.split("/", 1)[0] == ACTIONS:
+            rest = f"{repo}@{tail}"
+        else:
+            rest = f"{repo}/{tail}" if tail else repo
     return f"{owner}/{rest}" if sep else owner
+
+
+def is_actions_path(path: str) -> bool:
+    """Whether a normalized filesystem path is below ``OWNER/REPO/actions`` (Actions artifacts)."""
+    parts = path.split("/", 3)
+    return len(parts) >= 3 and parts[2] == ACTIONS and "@" not in parts[1]
 
 
 @dataclass(frozen=True)
@@ -109,18 +138,16 @@ class ReleasePath:
 
     @property
     def release_path(self) -> str:
-        """``OWNER/REPO/TAG`` with the tag encoded."""
-        return f"{self.repo_path}/{encode_tag(self.tag or '')}"
+        """``OWNER/REPO/TAG`` with the tag encoded (``OWNER/REPO@actions`` for the tag ``actions``)."""
+        return release_dir(self.repo_path, self.tag or "")
 
     @property
     def path(self) -> str:
         """The canonical path of this place."""
-        parts = [self.owner, self.repo]
-        if self.tag is not None:
-            parts.append(encode_tag(self.tag))
-        if self.asset is not None:
-            parts.append(self.asset)
-        return "/".join(p for p in parts if p is not None)
+        if self.tag is None:
+            return "/".join(p for p in (self.owner, self.repo) if p is not None)
+        tail = f"/{self.asset}" if self.asset is not None else ""
+        return self.release_path + tail
 
     @property
     def is_latest(self) -> bool:
@@ -151,6 +178,8 @@ def parse_release_path(path: str) -> ReleasePath:
     if not text:
         return ReleasePath()
     parts = text.split("/")
+    if len(parts) > 1 and parts[1].endswith(f"@{ACTIONS}"):  # OWNER/REPO@actions[/ASSET]
+        parts[1:2] = [parts[1][: -len(ACTIONS) - 1], ACTIONS]
     if any(p == "" for p in parts):
         raise InvalidURIError(
             f"empty path segment in {original!r}; accepted: {ACCEPTED_FORMS}",

@@ -31,6 +31,13 @@ class ReleaseReading(ReleaseUploads):
             return self._contents._open(
                 path, mode=mode, block_size=block_size, cache_options=cache_options, **kwargs
             )
+        actions = self._actions_path(path)
+        if actions is not None:
+            if mode != "rb":
+                from omefs.providers.github.artifacts.access import read_only
+
+                raise read_only(actions, "open")
+            return self.artifacts.open(actions, block_size=block_size, cache_options=cache_options, **kwargs)
         p = self._parse(path)
         if mode == "rb":
             asset = self._asset(p)
@@ -60,6 +67,9 @@ class ReleaseReading(ReleaseUploads):
         """Bytes ``[start, end)`` of an asset (negative values count from the end), in one ranged request."""
         if self._contents is not None:
             return bytes(self._contents.cat_file(path, start=start, end=end, **kwargs))
+        actions = self._actions_path(path)
+        if actions is not None:
+            return self.artifacts.cat(actions, start, end)
         p = self._parse(path)
         asset = self._asset(p)
         size = int(asset["size"])
@@ -73,6 +83,10 @@ class ReleaseReading(ReleaseUploads):
         """Stream an asset to a local file (written to a temporary name, then renamed), checking its digest."""
         if self._contents is not None:
             self._contents.get_file(rpath, lpath, callback=callback, outfile=outfile, **kwargs)
+            return None
+        actions = self._actions_path(rpath)
+        if actions is not None:
+            self.artifacts.get(actions, outfile if outfile is not None else lpath, callback)
             return None
         p = self._parse(rpath)
         if outfile is None and hasattr(lpath, "write"):

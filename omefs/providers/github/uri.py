@@ -1,4 +1,10 @@
-"""The ``github://`` URI grammar: release assets and fsspec's repository-contents form."""
+"""The ``github://`` URI grammar: release assets, Actions artifacts and fsspec's repository-contents form.
+
+``github://OWNER/REPO/actions/…`` names GitHub Actions artifacts (form
+``artifacts``, ``path`` below ``actions/``), mirroring GitHub's own web
+paths; a release whose tag is literally ``actions`` is written with the
+``@TAG`` form, ``github://OWNER/REPO@actions/ASSET``, and formatted so.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ if TYPE_CHECKING:
     from omefs.uri import ObjectURI
 
 __all__ = [
+    "ACTIONS",
     "FORMS", "NAME_RE", "parse", "validate", "format_uri", "name", "parent", "join",
     "is_contents_url",
 ]
@@ -21,7 +28,13 @@ FORMS = (
     "github://OWNER/REPO@TAG/ASSET",
     "github://OWNER/REPO[/TAG]",
     "github://ORG:REPO@REF/PATH",
+    "github://OWNER/REPO/actions/artifacts[/NAME[/MEMBER]]",
+    "github://OWNER/REPO/actions/runs/RUN_ID/artifacts[/NAME[/MEMBER]]",
+    "github://OWNER/REPO/actions/artifacts/id:ARTIFACT_ID[/MEMBER]",
 )
+
+#: The path segment after ``OWNER/REPO`` that opens the Actions artifacts.
+ACTIONS = "actions"
 
 #: GitHub owner (user or organisation) and repository names.
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+\Z")
@@ -60,6 +73,9 @@ def parse(scheme: str, rest: str, text: str) -> dict[str, Any]:
         repo = segs[1]
         ref = segs[2] if len(segs) > 2 else None
         path = segs[3] if len(segs) > 3 else ""
+        if ref == ACTIONS:
+            return {"bucket": repo, "path": path, "namespace": owner, "ref": None,
+                    "form": "artifacts"}
         if ref == "":
             if path:
                 raise URISyntaxError("the tag is missing (empty path segment)")
@@ -74,11 +90,16 @@ def validate(fields: dict[str, Any]) -> dict[str, Any]:
     form = fields["form"]
     if form is None:
         form = fields["form"] = "release"
-    elif form not in ("release", "contents"):
-        raise URISyntaxError(f"form must be 'release' or 'contents', got {form!r}")
+    elif form not in ("release", "contents", "artifacts"):
+        raise URISyntaxError(f"form must be 'release', 'contents' or 'artifacts', got {form!r}")
     ref, path = fields["ref"], fields["path"]
     check_part("owner", fields["namespace"], NAME_RE.match, "letters, digits, '-', '_' and '.'")
     check_part("repository", fields["bucket"], _repo_ok, "letters, digits, '-', '_' and '.'")
+    if form == "artifacts":
+        if ref is not None:
+            raise URISyntaxError("Actions artifact URIs have no tag or ref")
+        _check_actions_path(path)
+        return fields
     kind = "ref" if form == "contents" else "tag"
     if ref is not None or form == "contents":
         check_part(kind, ref, _ref_ok, "no whitespace, control characters, '/' or '\\'")
@@ -91,6 +112,29 @@ def validate(fields: dict[str, Any]) -> dict[str, Any]:
                 "(for files in the repository use github://ORG:REPO@REF/PATH)"
             )
     return fields
+
+
+def _check_actions_path(path: str) -> None:
+    """``path`` below ``actions/``: ``artifacts[/…]``, ``runs/RUN_ID/artifacts[/…]`` or empty."""
+    parts = path.rstrip("/").split("/") if path.rstrip("/") else []
+    if not parts:
+        return
+    if parts[0] == "runs" and len(parts) > 1:
+        if not parts[1].isdigit():
+            raise URISyntaxError(f"run id {parts[1]!r} is not a number: actions/runs/RUN_ID/artifacts")
+        parts = parts[2:]
+        if not parts:
+            return
+    elif parts[0] == "runs":
+        return
+    if parts[0] != "artifacts":
+        raise URISyntaxError(
+            f"{path!r} is not an Actions artifact path; accepted: actions/artifacts/NAME[/MEMBER], "
+            "actions/runs/RUN_ID/artifacts/NAME[/MEMBER], actions/artifacts/id:ARTIFACT_ID[/MEMBER] "
+            "(a release whose tag is 'actions' is github://OWNER/REPO@actions/ASSET)"
+        )
+    if any(p == "" for p in parts[1:]):
+        raise URISyntaxError(f"empty path segment in the artifact path {path!r}")
 
 
 def _repo_ok(value: str) -> bool:
@@ -106,6 +150,10 @@ def format_uri(uri: ObjectURI) -> str:
     path = f"/{uri.path}" if uri.path else ""
     if uri.form == "contents":
         return f"github://{uri.namespace}:{uri.bucket}@{uri.ref}{path}"
+    if uri.form == "artifacts":
+        return f"github://{uri.namespace}/{uri.bucket}/{ACTIONS}{path}"
+    if uri.ref == ACTIONS:  # the release tagged "actions": the '@' form keeps it a release
+        return f"github://{uri.namespace}/{uri.bucket}@{ACTIONS}{path}"
     tag = f"/{uri.ref}" if uri.ref is not None else ""
     return f"github://{uri.namespace}/{uri.bucket}{tag}{path}"
 
@@ -115,12 +163,16 @@ def _release_level(uri: ObjectURI) -> bool:
 
 
 def name(uri: ObjectURI) -> str | None:
-    """A release's name is its tag."""
+    """A release's name is its tag; the artifacts root is ``actions``."""
+    if uri.form == "artifacts":
+        return ACTIONS
     return uri.ref if _release_level(uri) else None
 
 
 def parent(uri: ObjectURI) -> ObjectURI | None:
-    """A release's parent is the repository."""
+    """A release's parent is the repository, and so is the artifacts root's."""
+    if uri.form == "artifacts":
+        return dataclasses.replace(uri, form="release", path="")
     return dataclasses.replace(uri, ref=None) if _release_level(uri) else None
 
 
@@ -130,6 +182,8 @@ def join(uri: ObjectURI, child: str) -> ObjectURI | None:
         return None
     if uri.ref is None:
         tag, _, asset = child.partition("/")
+        if tag == ACTIONS:
+            return dataclasses.replace(uri, form="artifacts", path=asset)
         return dataclasses.replace(uri, ref=tag, path=asset)
     if uri.path:
         raise URISyntaxError(f"cannot join {child!r} below the release asset {uri.path!r}")

@@ -230,7 +230,7 @@ class AWSCredentials(Credentials):
         super().__init__(config, sdk=sdk, options=options, region=region)
         self.source = source
         self.anonymous = anonymous
-        self.sts_endpoint_url: str | None = config.get("sts_endpoint_url")
+        self.sts_endpoint_url: str | None = config.get_str("sts_endpoint_url")
         self._aio_factory = aio_factory
         self._session_profile = session_profile
         self._session_vars = dict(session_vars or {})

@@ -202,7 +202,7 @@ class AzureCredentials(Credentials):
                 suffix = parts.get("EndpointSuffix", "core.windows.net")
                 return f"{protocol}://{parts['AccountName']}.{service}.{suffix}"
         if opts.get("account_name"):
-            suffix = self.config.get("endpoint_suffix", "core.windows.net")
+            suffix = self.config.get_str("endpoint_suffix", "core.windows.net") or "core.windows.net"
             return f"https://{opts['account_name']}.{service}.{suffix}"
         return None
 

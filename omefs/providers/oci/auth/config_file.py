@@ -96,7 +96,7 @@ def user_principal(config: AuthConfig) -> OCICredentials:
     path = config_path(config)
     profile = _profile(config)
     values = _read_profile(path, profile)
-    region = config.region or config.get("region") or values.get("region") or os.environ.get("OCI_REGION")
+    region = config.region or config.get_str("region") or values.get("region") or os.environ.get("OCI_REGION")
     fingerprint = values.get("fingerprint")
     where = f"oci user_principal profile {profile!r} in {path}" + (
         f" (fingerprint {fingerprint})" if fingerprint else ""

@@ -65,7 +65,7 @@ def instance_principal(config: AuthConfig) -> OCICredentials:
     from oci.auth.signers import InstancePrincipalsSecurityTokenSigner
 
     metadata = _metadata_url()
-    problem = _metadata_problem(metadata, timeout=float(config.get("metadata_timeout") or 2.0))
+    problem = _metadata_problem(metadata, timeout=config.get_number("metadata_timeout", 2.0))
     if problem:
         raise AuthError(
             f"oci instance_principal: the instance metadata service at {metadata} {problem}; "
@@ -86,7 +86,7 @@ def instance_principal(config: AuthConfig) -> OCICredentials:
             + f" ({_sdk_reason(exc)})",
             operation="resolve", provider=PROVIDER,
         ) from None
-    region = config.region or config.get("region") or getattr(signer, "region", None)
+    region = config.region or config.get_str("region") or getattr(signer, "region", None)
     details = {"tenancy": getattr(signer, "tenancy_id", None), "auth_endpoint": endpoint}
     return OCICredentials(config, sdk=signer, region=region, details=details,
                           options=_signer_options(signer, region))
@@ -144,7 +144,7 @@ def resource_principal(config: AuthConfig) -> OCICredentials:
             f"({_sdk_reason(exc)})",
             operation="resolve", provider=PROVIDER,
         ) from None
-    region = (config.region or config.get("region") or getattr(signer, "region", None)
+    region = (config.region or config.get_str("region") or getattr(signer, "region", None)
               or os.environ.get("OCI_RESOURCE_PRINCIPAL_REGION"))
     details = {"version": version, "tenancy": getattr(signer, "tenancy_id", None)}
     return OCICredentials(config, sdk=signer, region=region, details=details,
@@ -192,7 +192,7 @@ def oke_workload_identity(config: AuthConfig) -> OCICredentials:
             "Kubernetes pod?); settings.service_host overrides it",
             operation="resolve", provider=PROVIDER,
         )
-    port = int(config.get("service_port") or DEFAULT_PROXYMUX_PORT)
+    port = int(config.get_number("service_port", DEFAULT_PROXYMUX_PORT))
     token_path = str(config.get("sa_token_path") or DEFAULT_SA_TOKEN_PATH)
     cert_path = str(config.get("sa_cert_path", env="OCI_KUBERNETES_SERVICE_ACCOUNT_CERT_PATH")
                     or DEFAULT_SA_CERT_PATH)
@@ -200,7 +200,7 @@ def oke_workload_identity(config: AuthConfig) -> OCICredentials:
         if not os.path.isfile(path):
             raise AuthError(f"oci oke_workload_identity: the {what} {path} does not exist",
                             operation="resolve", provider=PROVIDER)
-    region = config.region or config.get("region", env="OCI_RESOURCE_PRINCIPAL_REGION")
+    region = config.region or config.get_str("region", env="OCI_RESOURCE_PRINCIPAL_REGION")
     provider = DefaultServiceAccountTokenProvider()
     provider.override_sa_token_path(token_path)
     try:
