@@ -33,7 +33,8 @@ and uploads that are JSON or XML (listings, multipart commits) are never
 flipped, and an upload is flipped only when its body is large enough that
 its middle half is object bytes.
 
-``rewrite_urls=True`` makes the proxy a proper reverse proxy for APIs that
+``tls=TLSFiles`` serves https with that certificate (a TLS front for a
+plain-http server). ``rewrite_urls=True`` makes the proxy a proper reverse proxy for APIs that
 hand out absolute URLs (GitHub's upload and download URLs): the
 upstream's address in answer bodies and ``Location`` headers is replaced
 by the proxy's own, so a client keeps talking through the proxy.
@@ -134,9 +135,11 @@ class Chaos:
 class CorruptingProxy:
     """A threaded reverse proxy on 127.0.0.1 with misbehaviour rules."""
 
-    def __init__(self, upstream: str, *, rewrite_urls: bool = False) -> None:
+    def __init__(self, upstream: str, *, rewrite_urls: bool = False, tls: Any = None) -> None:
         self.upstream = upstream.rstrip("/")
         self.rewrite_urls = rewrite_urls
+        #: A :class:`~tests.servers.fake_http.TLSFiles`: serve https with its certificate.
+        self.tls = tls
         self._chaos: Chaos | None = None
         self._seen: Counter[tuple[str, str]] = Counter()
         #: Faults injected by :meth:`chaos`, by kind (``status 503``, ``reset``…).
@@ -207,7 +210,8 @@ class CorruptingProxy:
     @property
     def endpoint(self) -> str:
         assert self._server is not None, "proxy not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> CorruptingProxy:
         proxy = self
@@ -216,6 +220,9 @@ class CorruptingProxy:
             owner = proxy
 
         self._server = _Server(("127.0.0.1", 0), Handler)
+        if self.tls is not None:
+            context = self.tls.server_context()
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = serve_in_thread(self._server, "corrupting-proxy")
         return self
 
@@ -357,8 +364,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                  headers: list[tuple[str, str]]) -> tuple[bytes, list[tuple[str, str]]]:
         """The upstream's address replaced by the proxy's in the body and ``Location``."""
         owner = self.owner
-        base = f"{owner.upstream_host}:{owner.upstream_port}"
-        mine = f"127.0.0.1:{self.server.server_address[1]}"
+        base = f"http://{owner.upstream_host}:{owner.upstream_port}"
+        mine = owner.endpoint
         data = data.replace(base.encode(), mine.encode())
         headers = [(k, v.replace(base, mine) if k.lower() == "location" else v)
                    for k, v in headers]

@@ -30,5 +30,12 @@ class GCSFileSystem(AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
     credential_kwargs: ClassVar[frozenset[str]] = frozenset({"token"})
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        from omefs.tls import POLICY_OPTIONS, endpoint_policy
+
         kwargs.pop("region", None)  # GCS buckets carry their own location
+        # The TLS policy (omefs.tls); gcsfs checks certificates with the system's CAs.
+        tls = {k: kwargs.pop(k, None) for k in POLICY_OPTIONS}
+        settings = dict(getattr(getattr(self, "auth_config", None), "settings", None) or {})
+        endpoint_policy(kwargs.get("endpoint_url"), provider="gcs", options=tls, settings=settings,
+                        credentials=kwargs.get("token") != "anon")
         return kwargs
