@@ -9,6 +9,15 @@ an abort; its stderr tail is printed.
 
     python bench/exit_loop.py                 # 500 runs, 2 at a time
     python bench/exit_loop.py --runs 100 --parallel 4
+    python bench/exit_loop.py --runs 50 --widen   # the race made wide (see below)
+    python bench/exit_loop.py --cores /tmp/cores  # core dumps of aborted runs, for gdb
+
+``--widen`` makes every thread other than the main one pause 50 ms (GIL
+released) right after it wakes the event loop in ``call_soon_threadsafe``
+— what a descheduled obstore thread does by chance on a busy machine. With
+a plain ``asyncio.run`` loop nearly every run then aborts at exit (the
+thread wants the GIL back while Python finalizes); with
+:mod:`omefs.transfer.loop` none does.
 
 Prints one line per 50 runs and a summary: runs, aborts, exit codes seen.
 """
@@ -35,6 +44,17 @@ from tests.transfer.test_exit import CHILD  # noqa: E402  (the test's own child 
 
 MiB = 1 << 20
 
+#: Prepended to the child program by ``--widen``.
+WIDEN = r"""
+import asyncio.selector_events as _se, threading as _th, time as _t
+_write = _se.BaseSelectorEventLoop._write_to_self
+def _slow_write(self):
+    _write(self)
+    if _th.current_thread() is not _th.main_thread():
+        _t.sleep(0.05)  # the GIL released, as in a descheduled socket.send
+_se.BaseSelectorEventLoop._write_to_self = _slow_write
+"""
+
 
 def _blob(size: int, seed: int) -> bytes:
     rng = random.Random(seed)
@@ -45,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--widen", action="store_true",
+                        help="widen the exit race: other threads pause after waking the loop")
     parser.add_argument("--cores", metavar="DIR",
                         help="run the children in DIR with core dumps on (for gdb)")
     args = parser.parse_args(argv)
@@ -89,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
                     os.makedirs(os.path.join(args.cores, str(next_run)), exist_ok=True)
                 spec = {"src": f"s3://{bucket}/d/", "dst": f"azure://{container}/r{next_run}/",
                         "so": so, "do": do, "n": len(objects)}
-                proc = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(spec)], env=env,
+                child = (WIDEN if args.widen else "") + CHILD
+                proc = subprocess.Popen([sys.executable, "-c", child, json.dumps(spec)], env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         cwd=os.path.join(args.cores, str(next_run)) if args.cores
                                         else None,
