@@ -17,7 +17,15 @@ import gcsfs.core
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
 
-__all__ = ["GCSFileSystem"]
+__all__ = ["GCSFileSystem", "HIDDEN_FOLDER"]
+
+#: Where the OME facade's multipart parts wait (``omefs.providers.gcp.facade``): a folder of
+#: the bucket that listings and globs skip unless they look inside it.
+HIDDEN_FOLDER = ".omefs-multipart"
+
+
+def _hidden(key: str) -> bool:
+    return key == HIDDEN_FOLDER or key.startswith(HIDDEN_FOLDER + "/")
 
 
 @map_errors(*ASYNC_METHODS)
@@ -28,6 +36,19 @@ class GCSFileSystem(AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
     auth_provider: ClassVar[str] = "gcp"
     storage_provider: ClassVar[str] = "gcs"
     credential_kwargs: ClassVar[frozenset[str]] = frozenset({"token"})
+
+    async def _do_list_objects(self, path: str, *args: Any, **kwargs: Any) -> Any:
+        """gcsfs's listing, without the facade's waiting multipart parts (unless asked for)."""
+        items, prefixes = await super()._do_list_objects(path, *args, **kwargs)
+        bucket, key, _ = self.split_path(path)
+        asked = f"{key.rstrip('/')}/{kwargs.get('prefix') or ''}".lstrip("/") if key else str(
+            kwargs.get("prefix") or "")
+        if _hidden(asked.rstrip("/")) or asked.startswith(HIDDEN_FOLDER + "/"):
+            return items, prefixes
+        start = len(bucket) + 1
+        items = [i for i in items if not _hidden(str(i.get("name", ""))[start:])]
+        prefixes = [p for p in prefixes if not _hidden(str(p).rstrip("/"))]
+        return items, prefixes
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         from omefs.tls import POLICY_OPTIONS, endpoint_policy
