@@ -30,7 +30,7 @@ attempt the object is reported as failed.
 
 One rule holds for every failure, whichever layer noticed it (a
 transport error, the upload's own digest check, the post-write check, a
-size mismatch): **a failed write leaves no object**. Once an attempt has
+size mismatch, cancellation): **a failed write leaves no object**. Once an attempt has
 started writing the destination and the object finally fails, whatever
 is at the destination path is removed before the failure is reported,
 and the item's error says so (:meth:`Engine._cleanup_failed`). A
@@ -41,6 +41,7 @@ before it commits, so it changed nothing and nothing is removed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -166,6 +167,12 @@ class Engine:
             weight = await self.slots.acquire(self._weight(task))
             try:
                 method, verified = await self.attempt(task, moved, wrote)
+            except asyncio.CancelledError:
+                # Cancelled mid-write (an interrupted copy): the rule holds too.
+                if wrote[0]:
+                    with contextlib.suppress(BaseException):
+                        await asyncio.shield(self._remove_dest(task))
+                raise
             except Exception as exc:  # noqa: BLE001 - classified below
                 self.progress.advance(-moved[0])
                 retry = attempts <= self.opts.retries and is_retryable(exc)
