@@ -230,7 +230,7 @@ class Engine:
         (a write started that could have committed).
         """
         wrote = [False] if wrote is None else wrote
-        if self.server_side:
+        if self.server_side and not self.src.names_version(task.src):
             try:
                 wrote[0] = True
                 method = await server_side_copy(self.rt, self.src, task.src, self.dst, task.dst,
