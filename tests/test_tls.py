@@ -1,8 +1,8 @@
 """The TLS policy (:mod:`omefs.tls`): no credentials in clear, no silent trust, TLS 1.2 at least.
 
-The https server is the project's fake of the GitHub API behind a TLS
-front (:class:`~tests.servers.corrupting_proxy.CorruptingProxy` with
-``tls=``) whose certificate a throwaway CA signed (made offline with
+The https servers are the project's fakes of the GitHub and OCI APIs
+behind a TLS front (:class:`~tests.servers.corrupting_proxy.CorruptingProxy`
+with ``tls=``) whose certificate a throwaway CA signed (made offline with
 ``cryptography``): not trusted by default, trusted with ``ca_bundle``.
 """
 
@@ -19,6 +19,8 @@ from tests.servers.corrupting_proxy import CorruptingProxy
 from tests.servers.fake_http import make_tls_files
 from tests.servers.github_fixtures import *  # noqa: F401,F403
 from tests.servers.github_fixtures import OWNER, REPO, make_fs
+from tests.servers.oci_fixtures import *  # noqa: F401,F403
+from tests.servers.oci_fixtures import oci_fs_options
 
 
 @pytest.fixture
@@ -62,6 +64,36 @@ def test_verify_off_warns_once_naming_the_endpoint(https_github, gh_token, caplo
     assert len(warnings) == 1
     assert https_github.split("://")[1].split("/")[0] in warnings[0].getMessage()
     assert gh_token not in caplog.text
+
+
+@pytest.fixture
+def https_oci(oci_fake, oci_auth, tls_files):
+    """omefs's OCI auth pointed at the fake OCI API over https (an untrusted CA)."""
+    with CorruptingProxy(oci_fake.endpoint, tls=tls_files) as proxy:
+        yield {**oci_auth, "settings": {**oci_auth["settings"], "endpoint_url": proxy.endpoint}}
+
+
+def test_oci_self_signed_refused_by_default_accepted_with_ca_bundle(https_oci, oci_fake,
+                                                                   oci_bucket, tls_files):
+    from omefs.providers.oci.fs import OCIFileSystem
+
+    path = f"oci://{oci_bucket}@{oci_fake.namespace}/tls.txt"
+    refused = OCIFileSystem(auth=https_oci, **oci_fs_options(retries=0))
+    with pytest.raises((OmefsError, OSError)) as caught:
+        refused.pipe_file(path, b"x")
+    assert "CERTIFICATE_VERIFY_FAILED" in repr_chain(caught.value)
+    trusted = OCIFileSystem(auth=https_oci, ca_bundle=str(tls_files.ca), **oci_fs_options())
+    trusted.pipe_file(path, b"over TLS")
+    assert trusted.cat_file(path) == b"over TLS"
+
+
+def test_oci_credentials_to_a_remote_http_endpoint_are_refused(oci_auth):
+    from omefs.providers.oci.fs import OCIFileSystem
+
+    remote = {**oci_auth, "settings": {**oci_auth["settings"],
+                                       "endpoint_url": "http://objectstorage.example.com"}}
+    with pytest.raises(ConfigError, match="refusing to send credentials over plain http"):
+        OCIFileSystem(auth=remote, **oci_fs_options())
 
 
 def test_credentials_to_a_remote_http_endpoint_are_refused(gh_token):
@@ -123,3 +155,22 @@ def repr_chain(exc: BaseException) -> str:
         parts.append(repr(exc))
         exc = exc.__cause__ or exc.__context__
     return " | ".join(parts)
+
+
+@pytest.mark.parametrize(("url", "options"), [
+    ("s3://b", {"key": "AKIAEXAMPLE", "secret": "s3cr3t", "endpoint_url": "http://s3.example.com"}),
+    ("gs://b", {"token": None, "endpoint_url": "http://gcs.example.com"}),
+    ("az://c", {"connection_string": "DefaultEndpointsProtocol=http;AccountName=acct;"
+                "AccountKey=a2V5;BlobEndpoint=http://blob.example.com/acct;"}),
+], ids=["s3", "gcs", "azure"])
+def test_sdk_providers_refuse_credentials_over_remote_http(url, options):
+    import omefs
+
+    with pytest.raises(ConfigError, match="refusing to send credentials over plain http"):
+        omefs.filesystem(url, skip_instance_cache=True, **options)
+    anonymous = ({"anon": True, "endpoint_url": options["endpoint_url"]} if url.startswith("s3")
+                 else {"token": "anon", "endpoint_url": options["endpoint_url"]}
+                 if url.startswith("gs") else None)
+    if anonymous is not None:  # nothing secret to send: plain http is the caller's choice
+        omefs.filesystem(url, skip_instance_cache=True, **anonymous)
+    omefs.filesystem(url, skip_instance_cache=True, allow_http=True, **options)
