@@ -62,6 +62,12 @@ class GCSFileSystem(VersionedMixin, AuthMixin, gcsfs.core.GCSFileSystem):  # typ
         # The TLS policy (omefs.tls); gcsfs checks certificates with the system's CAs.
         tls = {k: kwargs.pop(k, None) for k in POLICY_OPTIONS}
         settings = dict(getattr(getattr(self, "auth_config", None), "settings", None) or {})
-        endpoint_policy(kwargs.get("endpoint_url"), provider="gcs", options=tls, settings=settings,
-                        credentials=kwargs.get("token") != "anon")
+        verify = endpoint_policy(kwargs.get("endpoint_url"), provider="gcs", options=tls,
+                                 settings=settings, credentials=kwargs.get("token") != "anon")
+        if verify is not True:
+            from omefs.errors import ConfigError
+
+            raise ConfigError("gcs: ca_bundle and verify=False are not supported (gcsfs checks "
+                              "certificates with the system's CAs); accepted: a CA added to the "
+                              "system's store, or SSL_CERT_FILE naming a bundle")
         return kwargs
