@@ -36,6 +36,19 @@ _SERVER_FIXTURES = {"s3": "s3_env", "gcs": "gcs_env", "azure": "azure_env"}
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--faults-scale", type=int, default=1,
                      help="multiply the fault suite's objects and seeds (default 1: the CI size)")
+    parser.addoption("--faults-pairs", choices=("ring", "all"), default=None,
+                     help="which store pairs the fault suite copies between (default: a ring of "
+                          "10 at scale 1, all 20 above)")
+    parser.addoption("--faults-sources", default="",
+                     help="only the pairs from these sources (comma-separated store names)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A fault-suite run takes longer with its scale: its time limit grows with it."""
+    scale = max(1, int(config.getoption("--faults-scale")))
+    for item in items:
+        if "test_fault_suite" in item.nodeid:
+            item.add_marker(pytest.mark.timeout(300 * scale * scale))
 
 
 @pytest.fixture

@@ -18,8 +18,11 @@ All three must be 0. Then the same copy runs again with the faults off
 and ``skip_existing=True``: it must complete the set.
 
 ``pytest tests/faults --faults-scale N`` multiplies the objects and the
-seeds (more faults, more sizes) for a long run; the default stays small
-for CI. Each pair's numbers are printed in the terminal summary.
+seeds (more faults, more sizes) for a long run over all 20 pairs;
+``--faults-pairs all`` takes all pairs at scale 1, ``--faults-sources
+s3,gcs`` only the pairs from those sources. The default stays small for
+CI: a ring of 10 pairs. Each run's numbers are printed in the terminal
+summary.
 """
 
 from __future__ import annotations
@@ -100,7 +103,13 @@ def _tally(report: Any, objects: dict[str, bytes], dst: ProxiedStore,
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if {"src_name", "dst_name"} <= set(metafunc.fixturenames):
-        pairs = PAIRS if metafunc.config.getoption("--faults-scale") > 1 else RING
+        config = metafunc.config
+        which = config.getoption("--faults-pairs") or (
+            "all" if config.getoption("--faults-scale") > 1 else "ring")
+        pairs = PAIRS if which == "all" else RING
+        sources = [s for s in config.getoption("--faults-sources").split(",") if s]
+        if sources:
+            pairs = [(a, b) for a, b in pairs if a in sources]
         metafunc.parametrize(("src_name", "dst_name"), pairs, ids=[f"{a}-{b}" for a, b in pairs])
 
 
