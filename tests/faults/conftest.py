@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     scale = max(1, int(config.getoption("--faults-scale")))
     for item in items:
         if "test_fault_suite" in item.nodeid:
-            item.add_marker(pytest.mark.timeout(300 * scale * scale))
+            item.add_marker(pytest.mark.timeout(600 * scale * scale))
 
 
 @pytest.fixture
