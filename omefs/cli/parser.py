@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from omefs.cli import auth as _auth_verb
+from omefs.cli import encryption as _encryption_flags
 from omefs.cli import lifecycle as _lifecycle_verb
 from omefs.cli import versions as _versions_verb
 from omefs.cli.argtypes import bandwidth, non_negative_int, positive_int, size, size_or_zero
@@ -109,6 +110,7 @@ def _auth_parent(pair: bool) -> argparse.ArgumentParser:
                 metavar="KEY=VALUE",
                 help=f"a storage option of the {name} only (repeatable)",
             )
+    _encryption_flags.add_arguments(parent, pair=pair)
     return parent
 
 

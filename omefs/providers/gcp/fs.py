@@ -14,8 +14,10 @@ from typing import Any, ClassVar
 
 import gcsfs.core
 
+from omefs.encryption import EncryptionOptions, check_transport
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
+from omefs.providers.gcp import encryption as gcs_encryption
 from omefs.providers.versioned import VersionedMixin
 
 __all__ = ["GCSFileSystem", "HIDDEN_FOLDER"]
@@ -30,7 +32,8 @@ def _hidden(key: str) -> bool:
 
 
 @map_errors(*ASYNC_METHODS)
-class GCSFileSystem(VersionedMixin, AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
+class GCSFileSystem(
+        VersionedMixin, AuthMixin, EncryptionOptions, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
     """gcsfs's filesystem, taking omefs auth configs, with ``version_id=`` (a generation)
     everywhere (:mod:`omefs.providers.versioned`)."""
 
@@ -70,4 +73,31 @@ class GCSFileSystem(VersionedMixin, AuthMixin, gcsfs.core.GCSFileSystem):  # typ
             raise ConfigError("gcs: ca_bundle and verify=False are not supported (gcsfs checks "
                               "certificates with the system's CAs); accepted: a CA added to the "
                               "system's store, or SSL_CERT_FILE naming a bundle")
+        if self.encryption is not None:
+            check_transport(self.encryption, kwargs.get("endpoint_url")
+                            or "https://storage.googleapis.com", "gcs")
         return kwargs
+
+    async def _request(self, method: str, path: str, *args: Any, headers: Any = None,
+                       **kwargs: Any) -> Any:
+        """Every request that touches object data carries the encryption setting."""
+        if self.encryption is not None:
+            headers, kwargs = gcs_encryption.apply(self.encryption, method,
+                                                   self._format_path(path, args), headers, kwargs)
+        return await super()._request(method, path, *args, headers=headers, **kwargs)
+
+    def _process_object(self, bucket: str, object_metadata: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = super()._process_object(bucket, object_metadata)
+        out["encryption"] = gcs_encryption.describe_object(object_metadata)
+        return out
+
+    def get_bucket_encryption(self, bucket: str) -> dict[str, Any] | None:
+        """The bucket's default encryption (``encryption.defaultKmsKeyName``), neutral."""
+        name = self.split_path(bucket)[0]
+        return gcs_encryption.describe_bucket(self.call("GET", "b/{}", name, json_out=True))
+
+    def set_bucket_encryption(self, bucket: str, encryption: Any) -> None:
+        """Set (``kms``) or remove (``provider``) the bucket's default CMEK key."""
+        name = self.split_path(bucket)[0]
+        self.call("PATCH", "b/{}", name, json=gcs_encryption.bucket_patch(encryption),
+                  json_out=True)
