@@ -31,7 +31,7 @@ from omefs.errors import (
 )
 from omefs.redact import redact_text
 
-__all__ = ["classify", "translate", "map_errors"]
+__all__ = ["classify", "translate", "map_errors", "has_service_error"]
 
 T = TypeVar("T")
 
@@ -150,6 +150,17 @@ def _code_and_status(exc: BaseException) -> tuple[str | None, int | None]:
     if resp is not None and hasattr(resp, "status_code"):
         return None, _int(resp.status_code)
     return None, None
+
+
+def has_service_error(exc: BaseException) -> bool:
+    """Whether the service's own error (an SDK exception with a code or status) is in ``exc``'s chain.
+
+    Some parents drop it: s3fs and adlfs, asked for a missing key, hear 404
+    on the object, then look for a folder of that name and raise a fresh
+    ``FileNotFoundError`` with no cause. Their omefs subclasses ask once more
+    to put the service's answer back (see ``S3FileSystem._info``).
+    """
+    return any(_code_and_status(link) != (None, None) for link in exception_chain(exc))
 
 
 def _int(value: Any) -> int | None:

@@ -1265,6 +1265,9 @@ class _Handler(BaseHTTPRequestHandler):
                 bad = [k for k in meta if not k.startswith("opc-meta-")]
                 if bad:
                     raise ServiceError(400, "InvalidParameter", f"metadata keys must start opc-meta-: {bad}")
+                with fake._lock:
+                    # CreateMultipartUpload takes if-none-match: * (refused at once if the object exists).
+                    self._preconditions(bucket.objects.get(details["object"]))
                 upload = Upload(str(uuid.uuid4()), bucket.namespace, bucket.name, details["object"],
                                 details.get("contentType") or "application/octet-stream", meta,
                                 details.get("storageTier") or bucket.tier, fake.now(),
@@ -1311,6 +1314,8 @@ class _Handler(BaseHTTPRequestHandler):
             details = json.loads(body or b"{}")
             chosen = details.get("partsToCommit") or []
             with fake._lock:
+                # CommitMultipartUpload takes if-match / if-none-match, checked at commit time.
+                self._preconditions(bucket.objects.get(key))
                 pieces, digests = [], []
                 for item in sorted(chosen, key=lambda p: p["partNum"]):
                     stored = upload.parts.get(item["partNum"])

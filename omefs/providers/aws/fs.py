@@ -25,7 +25,7 @@ from omefs.errors import EncryptionKeyError
 from omefs.providers.aws import PROVIDER
 from omefs.providers.aws import encryption as sse
 from omefs.providers.base import URISyntaxError
-from omefs.providers.error_mapping import ASYNC_METHODS, KEY_HINT, map_errors
+from omefs.providers.error_mapping import ASYNC_METHODS, KEY_HINT, has_service_error, map_errors
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.versioned import VersionedMixin
 
@@ -109,13 +109,28 @@ class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSyst
 
     async def _info(self, path: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """s3fs's ``info`` plus ``encryption`` (from HeadObject; an entry from a listing
-        cache has none, except on a filesystem with an encryption setting, which asks)."""
+        cache has none, except on a filesystem with an encryption setting, which asks).
+
+        A missing key's error keeps S3's answer (``NoSuchKey``/404) as its
+        cause: s3fs hears the 404 of ``HeadObject``, then looks for a folder of
+        that name and raises a new ``FileNotFoundError`` without it; code that
+        reads ``exc.__cause__`` needs the service's answer, so it is asked for
+        once more on that (rare) path.
+        """
         if self.encryption is not None:
             kwargs["refresh"] = True
         token = _HEAD.set(None)
         try:
             info: dict[str, Any] = await super()._info(path, *args, **kwargs)
             head = _HEAD.get()
+        except FileNotFoundError as exc:
+            bucket, key, _ = self.split_path(path)
+            if key and not has_service_error(exc):
+                try:
+                    await self._call_s3("head_object", Bucket=bucket, Key=key)
+                except FileNotFoundError as answer:
+                    exc.__cause__ = answer
+            raise
         finally:
             _HEAD.reset(token)
         if head is not None and info.get("type") == "file":
