@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from omefs.transfer.endpoints import Endpoint
-from omefs.transfer.verify import IntegrityError
+from omefs.transfer.verify import Fingerprint, IntegrityError
 
-__all__ = ["Runtime", "WriteResult", "abandon", "read_whole", "iter_chunks", "write_whole",
-           "write_stream"]
+__all__ = ["Runtime", "Sent", "WriteResult", "abandon", "read_whole", "iter_chunks", "write_whole",
+           "write_stream", "remove_object"]
 
 
 class Runtime:
@@ -178,6 +178,10 @@ async def iter_chunks(rt: Runtime, ep: Endpoint, path: str, size: int, chunk: in
 # ---------------------------------------------------------------------------
 # writing
 
+#: What a writer is told of the bytes it sends: their fingerprint (for a stream, once it ended).
+Sent = Callable[[], Fingerprint]
+
+
 def _class_options(storage_class: str | None,
                    attributes: dict[str, str] | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(obstore keyword arguments, fsspec keyword arguments) that write ``storage_class``."""
@@ -186,14 +190,20 @@ def _class_options(storage_class: str | None,
     return ({"attributes": attributes} if attributes else {}), {"storage_class": storage_class}
 
 
-async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any, *,
-                      storage_class: str | None = None,
+async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any,
+                      sent: Sent | None = None, *, storage_class: str | None = None,
                       attributes: dict[str, str] | None = None) -> WriteResult:
     """Write ``data`` as the whole object in one request; nothing partial is ever visible.
 
+    Where the provider sends a digest with its writes for the service to
+    check (``hooks.sends_digests()``), its own writer runs with ``sent``.
     ``storage_class`` (native) is written through obstore's ``attributes``
-    when the provider gives some for it, else through the filesystem.
+    when the provider gives some for it, else through the filesystem (a
+    write with a class takes the plain path).
     """
+    if sent is not None and storage_class is None and ep.hooks.sends_digests():
+        return await ep.hooks.write_whole_checked(rt, ep, path, data,  # type: ignore[no-any-return]
+                                                  sent=sent)
     located = ep.store(path) if storage_class is None or attributes is not None else None
     by_obstore, by_fsspec = _class_options(storage_class, attributes)
     if located is not None:
@@ -220,15 +230,21 @@ def abandon(f: Any) -> None:
 
 
 async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
-                       part_size: int, concurrency: int, storage_class: str | None = None,
+                       part_size: int, concurrency: int, sent: Sent | None = None,
+                       storage_class: str | None = None,
                        attributes: dict[str, str] | None = None) -> WriteResult:
     """Stream ``chunks`` into the destination's multipart API.
 
     If ``chunks`` raises (a read failed, the bytes did not verify), the
     upload is aborted (obstore aborts its multipart upload; an fsspec file
     is discarded; a local temporary file is removed) and the error
-    propagates: the destination keeps whatever it had before.
+    propagates: the destination keeps whatever it had before. A provider
+    that sends digests with its writes streams through its own writer,
+    told the whole stream's fingerprint (``sent``) once the chunks ended.
     """
+    if sent is not None and storage_class is None and ep.hooks.sends_digests():
+        return await ep.hooks.write_stream_checked(  # type: ignore[no-any-return]
+            rt, ep, path, chunks, part_size=part_size, concurrency=concurrency, sent=sent)
     located = ep.store(path) if storage_class is None or attributes is not None else None
     by_obstore, by_fsspec = _class_options(storage_class, attributes)
     if located is not None:
@@ -243,3 +259,40 @@ async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterat
 
     return await ep.hooks.write_stream(rt, ep, path, chunks,  # type: ignore[no-any-return]
                                        part_size=part_size, **by_fsspec)
+
+
+async def remove_object(rt: Runtime, ep: Endpoint, path: str) -> bool:
+    """Delete the object at ``path`` if there is one; whether one was there.
+
+    Used after a failed write (a failed write leaves no object). Raises
+    when the object exists and cannot be deleted.
+    """
+    from omefs.errors import NotFoundError
+    from omefs.providers.error_mapping import classify
+
+    located = ep.store(path)
+    if located is not None:
+        import obstore
+
+        store, key = located
+        try:
+            await obstore.head_async(store, key)
+        except Exception as exc:  # noqa: BLE001 - only "not there" is an answer
+            if classify(exc) is not NotFoundError and not isinstance(exc, FileNotFoundError):
+                raise
+            return False
+        await obstore.delete_async(store, key)
+        return True
+
+    def remove() -> bool:
+        invalidate = getattr(ep.fs, "invalidate_cache", None)
+        if callable(invalidate):
+            invalidate(path)
+        if not ep.fs.exists(path):
+            return False
+        ep.fs.rm_file(path)
+        if callable(invalidate):
+            invalidate(path)
+        return True
+
+    return await rt.run(remove)  # type: ignore[no-any-return]
