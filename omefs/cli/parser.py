@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from omefs.cli import auth as _auth_verb
+from omefs.cli import compare as _compare
+from omefs.cli import mkdir as _mkdir
 from omefs.cli.argtypes import bandwidth, non_negative_int, positive_int, size, size_or_zero
 
 __all__ = ["PROG", "build_parser"]
@@ -117,8 +119,9 @@ def _transfer_parent() -> argparse.ArgumentParser:
         "--checksum",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="verify, and compare for --ignore-existing and sync, by MD5/CRC32C/ETag as well as "
-        "size (the default); --no-checksum: by size only",
+        help="skip only objects whose size and MD5/CRC32C/ETag match (rclone's --checksum; "
+        "without it the time decides where digests cannot); --no-checksum: verify and compare "
+        "by size only",
     )
     group.add_argument(
         "--exclude",
@@ -255,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Streams between any two stores with bounded memory: parallel ranged reads\n"
             "into the destination's native multipart upload, server-side copy within\n"
             "one provider, verification of every object, retries.\n\n"
-            "As rclone: 'cp -r SRC/ DST/' puts the contents of SRC directly under DST.\n"
+            "As rclone: 'cp -r SRC/ DST/' puts the contents of SRC directly under DST,\n"
+            "and skips objects already identical there (size, then checksum or time).\n"
             "One object copied to a URL ending in '/' (or to an existing folder) keeps\n"
             "its name; otherwise DST is its new name."
         ),
@@ -272,13 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("src", metavar="SRC", help="source URL or local path")
     cp.add_argument("dst", metavar="DST", help="destination URL or local path")
     cp.add_argument("-r", "-R", "--recursive", action="store_true", help="copy every object below SRC")
-    cp.add_argument(
-        "--ignore-existing",
-        "--skip-existing",
-        dest="skip_existing",
-        action="store_true",
-        help="skip objects already identical at the destination (resume an interrupted copy)",
-    )
+    _compare.add_flags(cp)
 
     sync = _add_verb(
         subparsers, "sync",
@@ -300,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("src", metavar="SRC", help="source URL or local path (a folder)")
     sync.add_argument("dst", metavar="DST", help="destination URL or local path (a folder)")
+    _compare.add_flags(sync)
     sync.add_argument(
         "--delete",
         action="store_true",
@@ -351,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     mount.add_argument("--read-only", action="store_true", help="refuse every write")
     mount.add_argument("--threads", action="store_true", help="serve FUSE requests from several threads")
 
+    _mkdir.add_parser(subparsers, _add_verb, [single])
     _auth_verb.add_parser(subparsers)
     subparsers.choices["auth"].set_defaults(_handler="omefs.cli.auth:run")
     return parser
