@@ -196,8 +196,6 @@ def check(url: str | None, *, auth: Any = None, auth_name: str | None = None,
     if url:
         out["call"] = _call_store(url, config if out["source"] != "default" else None,
                                   out["source"] == "--auth", options)
-    elif creds.storage_options().get("endpoint_url"):
-        out["call"] = _call_endpoint(creds, config)
     else:
         out["call"] = _call_identity(creds)
     out["ok"] = bool(out["call"]["ok"])
@@ -290,24 +288,6 @@ def _missing_bucket(url: str, auth: Any, options: dict[str, Any]) -> str | None:
     except Exception:  # noqa: BLE001 - the object's answer stands
         return None
     return None
-
-
-def _call_endpoint(creds: Any, config: Any) -> dict[str, Any]:
-    """Without a URL but with an endpoint: list the buckets there (the identity service may not be)."""
-    from omefs.api import filesystem
-    from omefs.providers import get_provider
-
-    started = time.monotonic()
-    result: dict[str, Any] = {"operation": "list buckets", "ok": False}
-    try:
-        scheme = get_provider(creds.provider).schemes[0]
-        fs = filesystem(scheme, auth=config, skip_instance_cache=True)
-        found = fs.ls("", detail=False)
-        result.update(ok=True, result=f"{len(found)} bucket(s) at {creds.storage_options()['endpoint_url']}")
-    except Exception as exc:
-        result.update(ok=False, result="failed", error=f"{type(exc).__name__}: {_first_line(exc)}")
-    result["seconds"] = round(time.monotonic() - started, 3)
-    return result
 
 
 def _call_identity(creds: Any) -> dict[str, Any]:

@@ -161,7 +161,8 @@ def test_auth_check_uses_the_profiles_endpoint_and_checks_the_bucket(profile, s3
     code, out, err = omefs(capsys, "auth", "check", "--json", "--auth", "local")
     result = json.loads(out)
     assert code == 0, out + err
-    assert result["call"]["operation"] == "list buckets"  # at the profile's endpoint, not AWS's STS
+    # at the profile's endpoint, not AWS's STS
+    assert result["call"]["operation"] == f"s3:ListBuckets at {profile.endpoint}"
     code, out, err = omefs(capsys, "auth", "check", "--json", "s3://src/absent-object")
     assert code == 0, out + err  # the bucket is there: an absent object proves the credentials
     code, out, err = omefs(capsys, "auth", "check", "--json", "s3://no-such-bucket/x")
