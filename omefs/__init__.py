@@ -7,6 +7,7 @@ The public surface is small:
 * :class:`AuthConfig` and :func:`resolve` — one auth config, each SDK's credentials;
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
 * :func:`storage` — a facade for code written against OME's Go interface;
+* :mod:`omefs.lifecycle` — a bucket's lifecycle rules, one neutral form on four clouds;
 * :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
 * :mod:`omefs.errors` — every error omefs raises (its classes are exported here too).
 
@@ -61,6 +62,8 @@ __all__ = [
     # the OME facade
     "Storage",
     "storage",
+    # lifecycle rules
+    "lifecycle",
     # errors
     "errors",
     "AlreadyExistsError",
@@ -96,6 +99,7 @@ _LAZY = {
     "TransferReport": ("omefs.transfer.report", "TransferReport"),
     "storage": ("omefs.storage", "storage"),
     "Storage": ("omefs.storage", "Storage"),
+    "lifecycle": ("omefs.lifecycle", ""),  # the module itself
 }
 
 
@@ -104,7 +108,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
+        value = importlib.import_module(module)
+        value = getattr(value, attr) if attr else value
         globals()[name] = value
         return value
     raise AttributeError(f"module 'omefs' has no attribute {name!r}")

@@ -8,7 +8,9 @@ The docs test then starts those servers (each emptied first) and points
 ``OMEFS_CONFIG`` at a routing file whose profiles send every URL of those
 schemes (``s3://``, ``gs://``, ``az://``/``azure://``, ``oci://``,
 ``github://``) to the local server. The examples are therefore written as a
-user writes them, with no endpoint or key in sight.
+user writes them, with no endpoint or key in sight. ``azure-arm`` (instead of
+``azure``) routes ``azure://`` to an Entra ID credential whose Azure Resource
+Manager is the ARM fake, for pages about management policies.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-MARKER = re.compile(r"<!--\s*docs-servers:\s*([a-z0-9 ,]+?)\s*-->")
+MARKER = re.compile(r"<!--\s*docs-servers:\s*([a-z0-9 ,-]+?)\s*-->")
 
 #: The token the GitHub fake accepts for the docs.
 GITHUB_TOKEN = "ghp_docs0123456789abcdefghijklmnopqrstuvwx"
@@ -54,19 +56,33 @@ def _azure(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
                      "settings": {"connection_string": server.connection_string}}
 
 
+def _azure_arm(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+    """``azure://`` with an Entra ID credential whose management plane is the ARM fake
+    (storage account ``myaccount``): for the pages about lifecycle management policies."""
+    from tests.servers.azure_arm import RESOURCE_GROUP, SUBSCRIPTION
+
+    world = request.getfixturevalue("azure_arm")
+    world.arm.add_account(SUBSCRIPTION, RESOURCE_GROUP, "myaccount")
+    return "azure://", world.auth()
+
+
 def _oci(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
     return "oci://", dict(request.getfixturevalue("oci_auth"))
 
 
 def _github(request: pytest.FixtureRequest) -> tuple[str, dict[str, Any]]:
+    from tests.servers.github_fixtures import add_docs_artifacts
+
     fake = request.getfixturevalue("gh")
     token = fake.add_token(GITHUB_TOKEN)
+    add_docs_artifacts(fake)
     return "github://", {"provider": "github", "auth_type": "personal_access_token",
                          "settings": {"token": token, "endpoint_url": fake.endpoint}}
 
 
 SERVERS: dict[str, Callable[[pytest.FixtureRequest], tuple[str, dict[str, Any]]]] = {
-    "s3": _s3, "gcs": _gcs, "azure": _azure, "oci": _oci, "github": _github,
+    "s3": _s3, "gcs": _gcs, "azure": _azure, "azure-arm": _azure_arm, "oci": _oci,
+    "github": _github,
 }
 
 

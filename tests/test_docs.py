@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests import docs_servers
+from tests.servers.auth_fixtures import tls_files  # noqa: F401 - for azure-arm
+from tests.servers.azure_arm_fixtures import azure_arm, azure_arm_server  # noqa: F401
 from tests.servers.github_fixtures import *  # noqa: F401,F403
 from tests.servers.oci_fixtures import *  # noqa: F401,F403
 

@@ -10,6 +10,7 @@ Verbs (each in its own module, imported only when used, so that
 * ``cp``, ``sync``, ``rm`` — :mod:`omefs.cli.transfer`
 * ``mount`` — :mod:`omefs.cli.mount`
 * ``auth`` — :mod:`omefs.cli.auth`
+* ``lifecycle`` — :mod:`omefs.cli.lifecycle`
 
 Exit status: 0 on success; 1 when an object failed (a copy, a delete, a
 missing object); 2 on a usage or configuration error (a bad flag, a bad

@@ -1,8 +1,8 @@
 """The ``omefs`` argument parser: the top level, the shared flag groups and every verb.
 
 Each verb names its handler as ``"module:function"`` (``_handler``), so that
-building the parser imports no verb module but :mod:`omefs.cli.auth`
-(which registers its own sub-verbs). Flag values are checked by
+building the parser imports no verb module but :mod:`omefs.cli.auth` and
+:mod:`omefs.cli.lifecycle` (which register their own sub-verbs). Flag values are checked by
 :mod:`omefs.cli.argtypes`.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 
 from omefs.cli import auth as _auth_verb
 from omefs.cli import compare as _compare
+from omefs.cli import lifecycle as _lifecycle_verb
 from omefs.cli import mkdir as _mkdir
 from omefs.cli.argtypes import bandwidth, non_negative_int, positive_int, size, size_or_zero
 
@@ -353,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     _mkdir.add_parser(subparsers, _add_verb, [single])
     _auth_verb.add_parser(subparsers)
     subparsers.choices["auth"].set_defaults(_handler="omefs.cli.auth:run")
+    _lifecycle_verb.add_parser(subparsers)
     return parser
 
 

@@ -69,6 +69,8 @@ class Capabilities:
     #: afterwards: the write is atomic and the service reports no digest a HEAD could add.
     acknowledged_writes: bool = False
     #: Data-management slots (storage classes, versions, encryption, lifecycle).
+    #: ``lifecycle`` lists the neutral rule actions the provider can express
+    #: (see :data:`omefs.lifecycle.ACTIONS`).
     storage_classes: Mapping[str, str] | None = None
     versions: bool | None = None
     encryption: tuple[str, ...] | None = None
@@ -120,6 +122,9 @@ class Provider:
     #: ``"module:Class"`` of what the OME facade and the CLI ask
     #: (:class:`omefs.providers.facade.FacadeHooks`).
     facade_hooks: ClassVar[str] = "omefs.providers.facade:FacadeHooks"
+    #: ``"module:Class"`` of its lifecycle hooks (:class:`omefs.lifecycle.LifecycleHooks`),
+    #: or None when it has no lifecycle rules.
+    lifecycle_hooks: ClassVar[str | None] = None
 
     # -- URI grammar -----------------------------------------------------------
     #: The accepted forms, for error messages and docs.
@@ -225,6 +230,10 @@ class Provider:
     def facade(self) -> Any:
         """The OME facade's and the CLI's hooks (created once, on first use)."""
         return self._hooks("_facade", self.facade_hooks)
+
+    def lifecycle(self) -> Any:
+        """The lifecycle hooks (created once, on first use), or None when it has none."""
+        return self._hooks("_lifecycle", self.lifecycle_hooks) if self.lifecycle_hooks else None
 
     def _hooks(self, slot: str, spec: str) -> Any:
         hooks = self.__dict__.get(slot)

@@ -13,6 +13,9 @@ Import them explicitly in a test module::
 * ``app_key`` — an RSA key pair made offline, PEM ``(private, public)``;
 * ``gh_app`` — a GitHub App and installation registered with the fake; its
   omefs auth settings.
+
+:func:`add_docs_artifacts` leaves the Actions artifacts the documentation's
+examples read (``eval-results`` of ``acme/models``, an older expired one too).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from tests.servers.github import FakeGitHub
 
 __all__ = [
     "CANARY",
+    "add_docs_artifacts",
     "OWNER",
     "REPO",
     "app_key",
@@ -42,6 +46,21 @@ __all__ = [
 OWNER, REPO = "acme", "models"
 #: A token-shaped canary: tests check it never appears in errors, reprs or logs.
 CANARY = "ghp_CANARY0123456789abcdefghijklmnopqrstuv"
+
+
+def add_docs_artifacts(fake: FakeGitHub) -> None:
+    """The artifacts a workflow of ``acme/models`` left, as the docs' examples expect them."""
+    import time
+
+    now = time.time()
+    fake.add_artifact(OWNER, REPO, "eval-results", {"metrics.csv": b"model,accuracy\nold,0.70\n"},
+                      created_at=now - 100 * 86400, run_id=4101)  # expired 10 days ago
+    fake.add_artifact(
+        OWNER, REPO, "eval-results",
+        {"metrics.csv": b"model,accuracy\nbase,0.81\nlarge,0.87\n",
+         "model/config.json": b'{"layers": 24, "hidden": 1024}\n'},
+        created_at=now - 3600, run_id=4242, head_branch="main",
+    )
 
 
 @pytest.fixture(scope="session")

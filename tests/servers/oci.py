@@ -29,7 +29,12 @@ What it serves:
   listing with ``prefix``, ``delimiter``, ``start``, ``end``,
   ``startAfter``, ``limit``, ``fields`` and ``nextStartWith``; multipart
   create / upload part / list parts / commit (``opc-multipart-md5``) /
-  abort / list uploads; ``copyObject`` as a work request (``GET
+  abort / list uploads; the object lifecycle policy (``PUT|GET|DELETE
+  /n/{ns}/b/{b}/l``, its rules checked as the service checks them:
+  names unique, ``action`` one of ARCHIVE / INFREQUENT_ACCESS / DELETE /
+  ABORT, ``target`` objects / previous-object-versions / multipart-uploads,
+  ABORT only and always for multipart uploads, ``timeAmount`` positive,
+  ``timeUnit`` DAYS or YEARS); ``copyObject`` as a work request (``GET
   /workRequests/{id}`` advances it one step per poll; ``…/errors`` says
   why it failed) and ``renameObject``.
 * OKE's proxymux (``start_proxymux``: ``POST /resourcePrincipalSessionTokens``
@@ -199,6 +204,7 @@ class Bucket:
     created: float
     objects: dict[str, StoredObject] = field(default_factory=dict)
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
+    lifecycle: dict[str, Any] | None = None  # the object lifecycle policy, as stored
 
 
 @dataclass
@@ -557,6 +563,41 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+_LIFECYCLE_ACTIONS = ("ARCHIVE", "INFREQUENT_ACCESS", "DELETE", "ABORT")
+_LIFECYCLE_TARGETS = ("objects", "previous-object-versions", "multipart-uploads")
+
+
+def _lifecycle_problem(items: Any) -> str | None:
+    """What Object Storage would refuse in lifecycle rules (None: nothing)."""
+    if not isinstance(items, list):
+        return "items must be a list of lifecycle rules"
+    names: set[str] = set()
+    for item in items:
+        if not isinstance(item, dict):
+            return "each lifecycle rule must be an object"
+        name = item.get("name")
+        if not isinstance(name, str) or not name:
+            return "a lifecycle rule needs a name"
+        if name in names:
+            return f"the lifecycle rule name '{name}' is used twice"
+        names.add(name)
+        for key in ("action", "timeAmount", "timeUnit", "isEnabled"):
+            if item.get(key) is None:
+                return f"the lifecycle rule '{name}' has no {key}"
+        action, target = item["action"], item.get("target") or "objects"
+        if action not in _LIFECYCLE_ACTIONS:
+            return f"the lifecycle rule '{name}': action must be one of {', '.join(_LIFECYCLE_ACTIONS)}"
+        if target not in _LIFECYCLE_TARGETS:
+            return f"the lifecycle rule '{name}': target must be one of {', '.join(_LIFECYCLE_TARGETS)}"
+        if (action == "ABORT") != (target == "multipart-uploads"):
+            return f"the lifecycle rule '{name}': ABORT is the only action on multipart-uploads"
+        if not isinstance(item["timeAmount"], int) or item["timeAmount"] <= 0:
+            return f"the lifecycle rule '{name}': timeAmount must be a positive integer"
+        if item["timeUnit"] not in ("DAYS", "YEARS"):
+            return f"the lifecycle rule '{name}': timeUnit must be DAYS or YEARS"
+    return None
+
+
 def _auth_error(reason: str) -> ServiceError:
     return ServiceError(
         401, "NotAuthenticated",
@@ -570,7 +611,7 @@ def _not_found(what: str) -> ServiceError:
 
 
 _SIG_FIELD = re.compile(r'(\w+)="([^"]*)"')
-_PATH = re.compile(r"^/n(?:/(?P<ns>[^/]+)(?:/b(?:/(?P<b>[^/]+)(?:/(?P<kind>o|u|actions)(?:/(?P<rest>.*))?)?)?)?)?$")
+_PATH = re.compile(r"^/n(?:/(?P<ns>[^/]+)(?:/b(?:/(?P<b>[^/]+)(?:/(?P<kind>o|u|actions|l)(?:/(?P<rest>.*))?)?)?)?)?$")
 _FIELDS = ("name", "size", "etag", "md5", "timeCreated", "timeModified", "storageTier", "archivalState")
 
 
@@ -711,6 +752,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return "CreateMultipartUpload" if cmd == "POST" else "ListMultipartUploads"
             return {"PUT": "UploadPart", "GET": "ListMultipartUploadParts",
                     "POST": "CommitMultipartUpload", "DELETE": "AbortMultipartUpload"}.get(cmd, cmd)
+        if kind == "l":
+            return {"PUT": "PutObjectLifecyclePolicy", "GET": "GetObjectLifecyclePolicy",
+                    "DELETE": "DeleteObjectLifecyclePolicy"}.get(cmd, cmd)
         return {"copyObject": "CopyObject", "renameObject": "RenameObject"}.get(rest or "", "Unknown")
 
     # -- signatures -------------------------------------------------------------------
@@ -904,6 +948,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._object(bucket, unquote(rest), query, body)
         if kind == "u":
             return self._multipart(bucket, unquote(rest) if rest else None, query, body)
+        if kind == "l" and rest is None:
+            return self._lifecycle(bucket, body)
         if kind == "actions" and rest == "copyObject" and cmd == "POST":
             return self._copy(bucket, body)
         if kind == "actions" and rest == "renameObject" and cmd == "POST":
@@ -961,6 +1007,37 @@ class _Handler(BaseHTTPRequestHandler):
                 del self.fake.namespaces[bucket.namespace][bucket.name]
             return self._send(204)
         raise ServiceError(405, "MethodNotAllowed", cmd)
+
+    def _lifecycle(self, bucket: Bucket, body: bytes) -> None:
+        """The bucket's object lifecycle policy: PUT replaces it, GET reads it, DELETE removes it."""
+        cmd = self.command
+        if cmd == "GET":
+            with self.fake._lock:
+                policy = bucket.lifecycle
+            if policy is None:
+                raise ServiceError(404, "LifecyclePolicyNotFound",
+                                   f"There is no lifecycle policy for the bucket '{bucket.name}'")
+            return self._send(200, policy)
+        if cmd == "DELETE":
+            with self.fake._lock:
+                bucket.lifecycle = None
+            return self._send(204)
+        if cmd != "PUT":
+            raise ServiceError(405, "MethodNotAllowed", cmd)
+        try:
+            details = json.loads(body or b"{}")
+        except ValueError:
+            raise ServiceError(400, "InvalidParameter", "the body is not JSON") from None
+        items = details.get("items") if isinstance(details, dict) else None
+        if items is None:
+            items = []
+        problem = _lifecycle_problem(items)
+        if problem:
+            raise ServiceError(400, "InvalidParameter", problem)
+        policy = {"items": items, "timeCreated": _rfc3339(self.fake.now())}
+        with self.fake._lock:
+            bucket.lifecycle = policy
+        return self._send(200, policy)
 
     def _list_objects(self, bucket: Bucket, query: dict[str, str]) -> None:
         if self.command != "GET":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from omefs.lifecycle.model import ACTIONS as LIFECYCLE_ACTIONS
 from omefs.providers.base import Capabilities, Provider, URISyntaxError
 
 if TYPE_CHECKING:
@@ -33,12 +34,14 @@ class S3Provider(Provider):
     capabilities = Capabilities(
         digests=("etag",), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
         max_parts=10_000, server_side_copy=True, conditional_writes=True,
+        lifecycle=LIFECYCLE_ACTIONS,
     )
     transfer_hooks = "omefs.providers.aws.transfer:S3TransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.aws.fs:S3FileSystem"}
     foreign_modules = ("s3fs",)
     auth_module = "omefs.providers.aws.auth"
     facade_hooks = "omefs.providers.aws.facade:S3Facade"
+    lifecycle_hooks = "omefs.providers.aws.lifecycle:S3Lifecycle"
     uri_forms = ("s3://BUCKET/PATH", "s3://BUCKET@REGION/PATH", "s3a://BUCKET/PATH")
     uri_fields = frozenset({"region"})
 

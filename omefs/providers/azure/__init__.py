@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from omefs.lifecycle.model import ACTIONS as LIFECYCLE_ACTIONS
 from omefs.providers.azure import uri as _uri
 from omefs.providers.base import Capabilities, Provider
 
@@ -31,6 +32,7 @@ class AzureProvider(Provider):
     capabilities = Capabilities(
         digests=("md5",), min_part_size=1, max_part_size=4000 * MiB, max_parts=50_000,
         server_side_copy=True, conditional_writes=True, acknowledged_writes=True,
+        lifecycle=LIFECYCLE_ACTIONS[:3],  # no abort-multipart action
     )
     transfer_hooks = "omefs.providers.azure.transfer:AzureTransferHooks"
     filesystems: ClassVar[dict[str, str]] = {
@@ -40,6 +42,7 @@ class AzureProvider(Provider):
     foreign_modules = ("adlfs",)
     auth_module = "omefs.providers.azure.auth"
     facade_hooks = "omefs.providers.azure.facade:AzureFacade"
+    lifecycle_hooks = "omefs.providers.azure.lifecycle:AzureLifecycle"
     uri_forms = _uri.FORMS
     uri_fields = frozenset({"account"})
 

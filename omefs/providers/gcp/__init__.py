@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from omefs.lifecycle.model import ACTIONS as LIFECYCLE_ACTIONS
 from omefs.providers.base import Capabilities, Provider
 
 __all__ = ["GCSProvider", "PROVIDER"]
@@ -28,12 +29,14 @@ class GCSProvider(Provider):
         digests=("crc32c", "md5"), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
         max_parts=10_000, part_alignment=256 * 1024, server_side_copy=True,
         conditional_writes=True,
+        lifecycle=LIFECYCLE_ACTIONS,
     )
     transfer_hooks = "omefs.providers.gcp.transfer:GCSTransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.gcp.fs:GCSFileSystem"}
     foreign_modules = ("gcsfs",)
     auth_module = "omefs.providers.gcp.auth"
     facade_hooks = "omefs.providers.gcp.facade:GCSFacade"
+    lifecycle_hooks = "omefs.providers.gcp.lifecycle:GCSLifecycle"
     uri_forms = ("gs://BUCKET/PATH", "gcs://BUCKET/PATH")
 
 

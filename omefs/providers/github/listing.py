@@ -232,6 +232,18 @@ class ReleaseListing(ReleasesConnection):
             self.invalidate_cache(p.repo_path)
         return self._asset(p)
 
+    def expand_path(self, path: Any, recursive: bool = False, maxdepth: int | None = None,
+                    **kwargs: Any) -> list[str]:
+        """fsspec's expansion; a recursive one of an artifact means its members, not its zip
+        (``…/artifacts/NAME`` is both: the zip for ``open``, the members' folder for ``find``)."""
+        out: list[str] = super().expand_path(path, recursive=recursive, maxdepth=maxdepth, **kwargs)
+        if recursive and self._contents is None:
+            named = path if isinstance(path, (list, tuple)) else [path]
+            found = [self._actions_path(p) for p in named if isinstance(p, str)]
+            roots = {a.path for a in found if a is not None and a.level == "artifact"}
+            out = [p for p in out if p not in roots]
+        return out
+
     def exists(self, path: str, **kwargs: Any) -> bool:
         """Whether ``path`` exists; auth, permission and rate-limit errors are raised, not hidden."""
         try:
@@ -250,8 +262,11 @@ class ReleaseListing(ReleasesConnection):
         return info.get("updated") or info.get("published_at") or info.get("created")
 
     def ukey(self, path: str) -> str:
-        """GitHub's ``digest`` of the asset where it has one, else its id, size and update time."""
+        """GitHub's ``digest`` of the asset (or artifact zip) where it has one; an artifact member's
+        artifact id and CRC-32; else the id, size and update time."""
         info = self.info(path)
         if info.get("digest"):
             return str(info["digest"])
+        if info.get("crc32") is not None:
+            return f"{info.get('artifact_id')}:{info['name']}:{int(info['crc32']):08x}"
         return f"{info.get('id')}-{info.get('size')}-{info.get('updated')}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from omefs.lifecycle.model import ACTIONS as LIFECYCLE_ACTIONS
 from omefs.providers.base import Capabilities, Provider
 from omefs.providers.oci import uri as _uri
 from omefs.providers.oci.limits import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
@@ -34,12 +35,14 @@ class OCIProvider(Provider):
     capabilities = Capabilities(
         digests=("md5",), min_part_size=MIN_PART_SIZE, max_part_size=MAX_PART_SIZE,
         max_parts=MAX_PARTS, server_side_copy=True,
+        lifecycle=LIFECYCLE_ACTIONS,
     )
     transfer_hooks = "omefs.providers.oci.transfer:OCITransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.oci.fs:OCIFileSystem"}
     foreign_modules = ("ocifs",)
     auth_module = "omefs.providers.oci.auth"
     facade_hooks = "omefs.providers.oci.facade:OCIFacade"
+    lifecycle_hooks = "omefs.providers.oci.lifecycle:OCILifecycle"
     uri_forms = _uri.FORMS
     uri_fields = frozenset({"namespace", "region"})
 

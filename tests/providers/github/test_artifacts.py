@@ -93,6 +93,14 @@ def test_list_newest_non_expired_by_run_and_by_id(gh, gh_fs, three):
     assert gh_fs.glob(f"github://{ROOT}/eval/**/*.txt") == [f"{ROOT}/eval/logs/run.txt"]
 
 
+def test_get_recursive_downloads_the_members(gh, gh_fs, three, tmp_path):
+    gh_fs.get(f"github://{ROOT}/eval/", f"{tmp_path}/out/", recursive=True)
+    assert (tmp_path / "out" / "table.csv").read_bytes() == TABLE
+    assert (tmp_path / "out" / "logs" / "run.txt").read_bytes() == b"ok\n"
+    gh_fs.get(f"{ROOT}/eval", str(tmp_path / "eval.zip"))  # the artifact itself: its zip
+    assert zipfile.ZipFile(tmp_path / "eval.zip").read("table.csv") == TABLE
+
+
 def test_listing_follows_pages(gh, gh_token):
     for i in range(5):
         gh.add_artifact(OWNER, REPO, f"a{i}", {"x": b"x"})
@@ -128,6 +136,20 @@ def test_member_of_a_big_zip_moves_little(gh, gh_fs):
     assert all(r.range for r in gh.blob_log)  # every read was a ranged read
 
 
+def test_ranges_of_a_deflated_member_resume(gh, gh_fs):
+    import random
+
+    data = random.Random(5).randbytes(3 * MiB)  # deflate cannot shrink it: ~3 MiB compressed
+    gh.add_artifact(OWNER, REPO, "packed", {"p.bin": data})
+    path = f"{ROOT}/packed/p.bin"
+    assert gh_fs.info(path)["compression"] == "deflate"
+    step = 256 << 10
+    got = b"".join(gh_fs.cat_file(path, start=s, end=s + step) for s in range(0, len(data), step))
+    assert got == data  # the last range ends the member: its CRC-32 was checked
+    # each range starts from where the one before stopped: linear, not quadratic
+    assert gh.blob_bytes_served < 2.5 * len(data), gh.blob_bytes_served
+
+
 def test_member_through_fsspec_and_pandas(gh, gh_options, three):
     pd = pytest.importorskip("pandas")
     url = f"github://{ROOT}/eval/table.csv"
@@ -160,6 +182,19 @@ def test_signed_url_gets_no_authorization_and_is_renewed(gh, gh_fs):
     assert [r for r in gh.blob_log if r.status == 403]  # the expired URL was refused…
     assert all(r.auth is None for r in gh.blob_log)  # …and no request carried Authorization
     assert all(r.auth == "token" for r in gh.requests("GET", "/zip"))
+
+
+def test_the_blob_host_refuses_authorization(gh, gh_token, three):
+    import requests
+
+    answer = requests.get(three[1]["archive_download_url"], allow_redirects=False,
+                          headers={"Authorization": f"token {gh_token}"}, timeout=10)
+    assert answer.status_code == 302
+    signed = answer.headers["Location"]
+    assert signed.split("/")[2] != three[1]["archive_download_url"].split("/")[2]  # another host
+    refused = requests.get(signed, headers={"Authorization": f"token {gh_token}"}, timeout=10)
+    assert refused.status_code == 400 and b"Authorization" in refused.content
+    assert requests.get(signed, timeout=10).content == gh.artifact_zip(three[1]["id"])
 
 
 def test_host_without_ranges_spills_once(gh, gh_fs, three):

@@ -223,7 +223,7 @@ class ArtifactAccess:
             remote = self.index(p, raw).remote
             callback.set_size(remote.size)
             pieces = _checked(raw, remote.iter_range(0, remote.size), str(p))
-        elif p.level == "member":
+        elif p.level == "member" and p.member not in self.index(p, self.artifact(p, "download")).dirs:
             idx, m = self._member(p, "download")
             callback.set_size(m.size)
             pieces = idx.stream(m)

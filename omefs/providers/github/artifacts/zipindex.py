@@ -10,16 +10,22 @@ for the member is checked when the whole member has been read
 (:class:`~omefs.errors.ChecksumMismatchError` on a mismatch). Other
 compression methods are read through :mod:`zipfile` itself, which checks
 the CRC the same way.
+
+A byte range of a deflated member needs everything before it decompressed;
+so that the copy engine's ranged reads of a large member stay linear, the
+index keeps a few resume points per member (the decompressor's state, the
+input consumed and the CRC so far) and starts each range from the nearest.
 """
 
 from __future__ import annotations
 
 import io
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from omefs.errors import ChecksumMismatchError, ConfigError, OmefsError
@@ -30,6 +36,7 @@ __all__ = ["Member", "RangedReader", "ZipIndex"]
 _BLOCK = 64 << 10
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 _PIECE = 1 << 20
+_POINTS_KEPT = 8
 _COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate",
                 zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
 
@@ -79,11 +86,22 @@ class RangedReader(io.RawIOBase):
 
 
 @dataclass
+class _Point:
+    """A deflated member's decompression, stopped at output byte ``pos`` and input byte ``cpos``."""
+
+    pos: int
+    cpos: int
+    inflate: Any
+    crc: int
+
+
+@dataclass
 class Member:
-    """One file of the zip: its central-directory record and where its data starts."""
+    """One file of the zip: its central-directory record, where its data starts, resume points."""
 
     info: zipfile.ZipInfo
     data_start: int | None = None
+    points: list[_Point] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -118,6 +136,7 @@ class ZipIndex:
         except zipfile.BadZipFile as exc:
             raise OmefsError(f"read artifact: not a readable zip file ({exc})",
                              operation="read artifact", uri=remote.uri, provider="github") from None
+        self._lock = threading.Lock()
         self.members = {i.filename: Member(i) for i in infos if not i.is_dir()}
         dirs = {i.filename.rstrip("/") for i in infos if i.is_dir()}
         for name in self.members:
@@ -156,28 +175,51 @@ class ZipIndex:
         """
         if m.size == 0:
             return
-        if m.info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        if m.info.compress_type == zipfile.ZIP_DEFLATED:
+            for _, out in self._inflate(m, _Point(0, 0, zlib.decompressobj(-15), 0), piece):
+                yield out
+            return
+        if m.info.compress_type != zipfile.ZIP_STORED:
             yield from self._through_zipfile(m)
             return
         start = self._data_start(m)
-        stored = m.info.compress_type == zipfile.ZIP_STORED
-        begin = offset if stored else 0
-        pieces = self.remote.iter_range(start + begin, start + int(m.info.compress_size),
-                                        piece or (8 * _PIECE if stored else _PIECE))
-        inflate = None if stored else zlib.decompressobj(-15)
         crc, total = 0, 0
-        for raw in pieces:
-            out = raw if inflate is None else inflate.decompress(raw)
+        for out in self.remote.iter_range(start + offset, start + int(m.info.compress_size),
+                                          piece or 8 * _PIECE):
             crc, total = zlib.crc32(out, crc), total + len(out)
-            if out:
-                yield out
-        if inflate is not None:
-            tail = inflate.flush()
-            if tail:
-                crc, total = zlib.crc32(tail, crc), total + len(tail)
-                yield tail
-        if begin == 0:
+            yield out
+        if offset == 0:
             self.check(m, total, crc)
+
+    def _inflate(self, m: Member, point: _Point, piece: int | None) -> Iterator[tuple[_Point, bytes]]:
+        """Decompressed pieces from ``point``, each with the point it started at; the CRC-32
+        (carried from byte 0 by every point) is checked at the end."""
+        start = self._data_start(m)
+        inflate, pos, cpos, crc = point.inflate.copy(), point.pos, point.cpos, point.crc
+        for raw in self.remote.iter_range(start + cpos, start + int(m.info.compress_size),
+                                          piece or _PIECE):
+            before = _Point(pos, cpos, inflate.copy(), crc)
+            out = inflate.decompress(raw)
+            cpos += len(raw)
+            crc, pos = zlib.crc32(out, crc), pos + len(out)
+            if out:
+                yield before, out
+        tail = inflate.flush()
+        if tail:
+            yield _Point(pos, cpos, inflate.copy(), crc), tail
+            crc, pos = zlib.crc32(tail, crc), pos + len(tail)
+        self.check(m, pos, crc)
+
+    def _nearest_point(self, m: Member, start: int) -> _Point:
+        with self._lock:
+            usable = [p for p in m.points if p.pos <= start]
+        return max(usable, key=lambda p: p.pos) if usable else _Point(0, 0, zlib.decompressobj(-15), 0)
+
+    def _keep_point(self, m: Member, point: _Point) -> None:
+        with self._lock:
+            if all(p.pos != point.pos for p in m.points):
+                m.points.append(point)
+                del m.points[:-_POINTS_KEPT]
 
     def check(self, m: Member, size: int, crc: int) -> None:
         """Raise unless ``size`` and ``crc`` are the member's (as the zip records them)."""
@@ -210,12 +252,19 @@ class ZipIndex:
             base = self._data_start(m)
             return self.remote.read(base + start, base + end)
         out = bytearray()
-        pos = 0
-        for piece in self.stream(m):
-            lo, hi = max(start - pos, 0), min(end - pos, len(piece))
-            if lo < hi:
-                out += piece[lo:hi]
-            pos += len(piece)
-            if pos >= end and end < m.size:
-                break
+        if m.info.compress_type != zipfile.ZIP_DEFLATED:
+            pos = 0
+            for piece in self.stream(m):
+                out += piece[max(start - pos, 0):max(end - pos, 0)]
+                pos += len(piece)
+                if pos >= end and end < m.size:
+                    break
+            return bytes(out)
+        size = max(64 << 10, min(_PIECE, end - start))  # requests about as large as the range
+        for point, piece in self._inflate(m, self._nearest_point(m, start), size):
+            out += piece[max(start - point.pos, 0):max(end - point.pos, 0)]
+            if point.pos + len(piece) >= end:
+                self._keep_point(m, point)  # the next range starts here or after
+                if end < m.size:
+                    break
         return bytes(out)
