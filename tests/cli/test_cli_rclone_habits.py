@@ -151,7 +151,8 @@ def test_auth_show_prints_the_resolved_config_redacted(profile, capsys):
     assert code == 0, err
     assert "profile: local (route 's3://'" in out
     assert f"endpoint_url: {profile.endpoint}" in out
-    assert "secret_access_key: ***" in out
+    # (other tests of the process may have registered secrets that mask parts of key names)
+    assert [line for line in out.splitlines() if line.startswith("  secret") and line.endswith(": ***")]
     assert profile.secret_access_key not in out + err
     code, out, err = omefs(capsys, "auth", "show", "--json", "--auth", "local")
     assert json.loads(out)["storage_options"]["endpoint_url"] == profile.endpoint

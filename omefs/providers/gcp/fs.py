@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import gcsfs.core
+import gcsfs.retry
 
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
@@ -28,6 +29,13 @@ class GCSFileSystem(AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
     auth_provider: ClassVar[str] = "gcp"
     storage_provider: ClassVar[str] = "gcs"
     credential_kwargs: ClassVar[frozenset[str]] = frozenset({"token"})
+
+    @gcsfs.retry.retry_request(retries=gcsfs.core.GCSFileSystem.retries)  # type: ignore[untyped-decorator]
+    async def _request(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        """gcsfs's request and retries, but a refused connection fails at once (see :mod:`.refused`)."""
+        from omefs.providers.gcp.refused import request_once
+
+        return await request_once(self, method, path, *args, **kwargs)
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.pop("region", None)  # GCS buckets carry their own location
