@@ -6,6 +6,7 @@ The public surface is small:
 * :func:`parse_uri` / :class:`ObjectURI` — every provider's URL forms;
 * :class:`AuthConfig` and :func:`resolve` — one auth config, each SDK's credentials;
 * :func:`copy` and :func:`sync` — the cross-cloud transfer engine;
+* :func:`versioning`, :func:`list_versions`, :func:`restore_version` — object versions;
 * :func:`storage` — a facade for code written against OME's Go interface;
 * :mod:`omefs.lifecycle` — a bucket's lifecycle rules, one neutral form on four clouds;
 * :class:`TransferReport` / :class:`TransferItem` — what a transfer did;
@@ -37,6 +38,7 @@ from omefs.errors import (
     ServiceError,
     TransferError,
     TruncatedBodyError,
+    VersioningNotEnabledError,
 )
 from omefs.redact import install_log_filter
 
@@ -81,6 +83,12 @@ __all__ = [
     "ServiceError",
     "TransferError",
     "TruncatedBodyError",
+    "VersioningNotEnabledError",
+    # object versions
+    "ObjectVersion",
+    "list_versions",
+    "restore_version",
+    "versioning",
     "__version__",
 ]
 
@@ -99,6 +107,10 @@ _LAZY = {
     "TransferReport": ("omefs.transfer.report", "TransferReport"),
     "storage": ("omefs.storage", "storage"),
     "Storage": ("omefs.storage", "Storage"),
+    "ObjectVersion": ("omefs.versions", "ObjectVersion"),
+    "list_versions": ("omefs.versions", "list_versions"),
+    "restore_version": ("omefs.versions", "restore_version"),
+    "versioning": ("omefs.versions", "versioning"),
     "lifecycle": ("omefs.lifecycle", ""),  # the module itself
 }
 

@@ -36,6 +36,7 @@ __all__ = [
     "IsAReleaseError",
     "AlreadyExistsError",
     "TruncatedBodyError",
+    "VersioningNotEnabledError",
     "ConnectionFailedError",
     "ServiceError",
 ]
@@ -95,6 +96,11 @@ class InvalidURIError(OmefsError, ValueError):
 
 class ConfigError(OmefsError, ValueError):
     """An auth config or config file is invalid: names the key and what is accepted."""
+
+
+class VersioningNotEnabledError(ConfigError):
+    """A call about object versions on a bucket whose versioning was never turned on:
+    names the bucket and how to turn it on."""
 
 
 class AuthError(OmefsError):

@@ -81,6 +81,10 @@ def _listing(fs: Any, path: str, recursive: bool) -> list[dict[str, Any]]:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
+    if getattr(args, "versions", False):
+        from omefs.cli.versions import cmd_ls_versions
+
+        return cmd_ls_versions(args)
     auth, options = side_settings(args, None)
     fs, path = open_fs(args.url, auth, options)
     root = str(path).rstrip("/")

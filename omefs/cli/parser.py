@@ -1,8 +1,9 @@
 """The ``omefs`` argument parser: the top level, the shared flag groups and every verb.
 
 Each verb names its handler as ``"module:function"`` (``_handler``), so that
-building the parser imports no verb module but :mod:`omefs.cli.auth` and
-:mod:`omefs.cli.lifecycle` (which register their own sub-verbs). Flag values are checked by
+building the parser imports no verb module but :mod:`omefs.cli.auth`,
+:mod:`omefs.cli.lifecycle` and :mod:`omefs.cli.versions` (which register their own
+verbs and import nothing heavy). Flag values are checked by
 :mod:`omefs.cli.argtypes`.
 """
 
@@ -17,6 +18,7 @@ from omefs.cli import auth as _auth_verb
 from omefs.cli import compare as _compare
 from omefs.cli import lifecycle as _lifecycle_verb
 from omefs.cli import mkdir as _mkdir
+from omefs.cli import versions as _versions_verb
 from omefs.cli.argtypes import bandwidth, non_negative_int, positive_int, size, size_or_zero
 
 __all__ = ["PROG", "build_parser"]
@@ -220,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--exclude", action="append", metavar="GLOB",
                     help="leave out entries whose path or base name matches GLOB (repeatable)")
     ls.add_argument("--json", action="store_true", help="print a JSON list of entries")
+    ls.add_argument("--versions", action="store_true",
+                    help="every version of the object (or of the objects below URL), newest first")
 
     stat = _add_verb(
         subparsers, "stat",
@@ -352,6 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     mount.add_argument("--threads", action="store_true", help="serve FUSE requests from several threads")
 
     _mkdir.add_parser(subparsers, _add_verb, [single])
+    _versions_verb.add_parsers(subparsers, _add_verb, single)
     _auth_verb.add_parser(subparsers)
     subparsers.choices["auth"].set_defaults(_handler="omefs.cli.auth:run")
     _lifecycle_verb.add_parser(subparsers)

@@ -33,8 +33,8 @@ def hooks_for(bucket_url: str) -> LifecycleHooks:
     return hooks  # type: ignore[no-any-return]
 
 
-def _target(bucket_url: str, auth: Any, storage_options: dict[str, Any]) -> LifecycleTarget:
-    from omefs.api import url_to_fs
+def _bucket_uri(bucket_url: str) -> Any:
+    """The parsed bucket URL; ConfigError when it names objects inside the bucket."""
     from omefs.uri import parse_uri
 
     uri = parse_uri(bucket_url)
@@ -42,6 +42,14 @@ def _target(bucket_url: str, auth: Any, storage_options: dict[str, Any]) -> Life
         raise ConfigError(f"lifecycle rules belong to a bucket: give its URL without a path "
                           f"(not {bucket_url!r}); a rule's prefix selects objects",
                           operation="lifecycle", uri=bucket_url, provider=uri.provider)
+    return uri
+
+
+def _target(bucket_url: str, auth: Any, storage_options: dict[str, Any]) -> LifecycleTarget:
+    """The bucket with its filesystem (built as :func:`omefs.filesystem` builds it)."""
+    from omefs.api import url_to_fs
+
+    uri = _bucket_uri(bucket_url)
     fs, _ = url_to_fs(bucket_url, auth=auth, **storage_options)
     return LifecycleTarget(fs=fs, uri=uri, url=bucket_url)
 
@@ -69,8 +77,8 @@ def set(  # noqa: A001 - omefs.lifecycle.set, as the interface names it
     """
     hooks = hooks_for(bucket_url)
     wanted = check_rules(rules_from_data(rules))
-    target_uri_only = LifecycleTarget(fs=None, uri=_parsed(bucket_url), url=bucket_url)
-    hooks.to_native(wanted, [], target_uri_only)  # every check, before any request
+    unconnected = LifecycleTarget(fs=None, uri=_bucket_uri(bucket_url), url=bucket_url)
+    hooks.to_native(wanted, [], unconnected)  # every check, before any request
     target = _target(bucket_url, auth, storage_options)
     current = hooks.read(target)
     extras = [r for r in hooks.from_native(current, target) if r.read_only]
@@ -88,9 +96,3 @@ def delete(bucket_url: str, *, auth: Any = None, **storage_options: Any) -> None
     hooks = hooks_for(bucket_url)
     target = _target(bucket_url, auth, storage_options)
     hooks.remove(target, hooks.read(target))
-
-
-def _parsed(bucket_url: str) -> Any:
-    from omefs.uri import parse_uri
-
-    return parse_uri(bucket_url)

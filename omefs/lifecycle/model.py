@@ -66,7 +66,7 @@ class Rule:
     expire_days: int | None = None
     noncurrent_expire_days: int | None = None
     abort_incomplete_multipart_days: int | None = None
-    native: Mapping[str, Any] | None = field(default=None, compare=True)
+    native: Mapping[str, Any] | None = field(default=None, hash=False)
 
     @property
     def read_only(self) -> bool:

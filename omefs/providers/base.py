@@ -122,6 +122,8 @@ class Provider:
     #: ``"module:Class"`` of what the OME facade and the CLI ask
     #: (:class:`omefs.providers.facade.FacadeHooks`).
     facade_hooks: ClassVar[str] = "omefs.providers.facade:FacadeHooks"
+    #: ``"module:Class"`` of its object-version hooks (:class:`omefs.versions.VersionHooks`).
+    versions_hooks: ClassVar[str] = "omefs.versions:VersionHooks"
     #: ``"module:Class"`` of its lifecycle hooks (:class:`omefs.lifecycle.LifecycleHooks`),
     #: or None when it has no lifecycle rules.
     lifecycle_hooks: ClassVar[str | None] = None
@@ -231,6 +233,9 @@ class Provider:
         """The OME facade's and the CLI's hooks (created once, on first use)."""
         return self._hooks("_facade", self.facade_hooks)
 
+    def versions(self) -> Any:
+        """The object-version hooks (created once, on first use)."""
+        return self._hooks("_versions", self.versions_hooks)
     def lifecycle(self) -> Any:
         """The lifecycle hooks (created once, on first use), or None when it has none."""
         return self._hooks("_lifecycle", self.lifecycle_hooks) if self.lifecycle_hooks else None

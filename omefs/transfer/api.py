@@ -269,6 +269,7 @@ def copy(
     progress: bool = False,
     executor: Executor | None = None,
     raise_on_error: bool = True,
+    version_id: str | None = None,
 ) -> TransferReport:
     """Copy an object, or a folder with ``recursive=True``, between any two filesystems.
 
@@ -310,10 +311,16 @@ def copy(
             runs with ``max_concurrency`` of its own).
         raise_on_error: raise :class:`~omefs.errors.TransferError` (with
             ``.report``) when any object failed; else return the report.
+        version_id: copy this version of the object ``src`` (a store that keeps
+            versions); the same as ``src`` spelled ``KEY?version=ID``.
 
     Returns:
         A :class:`~omefs.transfer.report.TransferReport`.
     """
+    if version_id is not None:
+        from omefs.versions import version_source
+
+        src, dst = version_source(src, dst, version_id, recursive)
     opts = TransferOptions.build(
         recursive=recursive, checksum=checksum, skip_existing=skip_existing, compare=compare,
         exclude=exclude,

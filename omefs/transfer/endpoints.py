@@ -114,7 +114,7 @@ class Endpoint:
     def store(self, path: str) -> tuple[Any, str] | None:
         """``(obstore store, key)`` for ``path``, or None to use fsspec."""
         bucket, key = self.split(path)
-        if not bucket or not obstore_key_ok(key):
+        if not bucket or not obstore_key_ok(key) or self.names_version(path):
             return None
         with self._lock:
             if bucket not in self._stores:
@@ -133,6 +133,12 @@ class Endpoint:
             log.info("obstore store for %s bucket %r unavailable (%s); using fsspec",
                      self.name, bucket, type(exc).__name__)
             return None
+
+    def names_version(self, path: str) -> bool:
+        """Whether ``path`` names one version of an object (read it through the filesystem)."""
+        from omefs.providers.versioned import names_version
+
+        return names_version(self.fs, path)
 
     def uses_obstore(self, path: str) -> bool:
         return self.store(path) is not None

@@ -218,7 +218,7 @@ class Engine:
 
     async def attempt(self, task: Task, moved: list[int]) -> tuple[str, str]:
         """One attempt at one object: returns (method, what was verified)."""
-        if self.server_side:
+        if self.server_side and not self.src.names_version(task.src):
             try:
                 method = await server_side_copy(self.rt, self.src, task.src, self.dst, task.dst,
                                                 task.size, self.opts.part_size)

@@ -10,6 +10,7 @@ therefore started through a tiny launcher that raises the backlog first
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -22,7 +23,8 @@ PROJECT = "test"
 # * when its server thread dies (e.g. the port is taken) the emulator would
 #   wait forever: exit instead, so that start() fails fast with the log;
 # * it ignores suffix ranges (``Range: bytes=-N``, the last N bytes) and sends
-#   the whole object; real GCS honours them: rewrite them to ``bytes=S-``.
+#   the whole object; real GCS honours them: rewrite them to ``bytes=S-``;
+# * object generations in buckets with ``versioning.enabled`` (gcs_generations.py).
 _LAUNCHER = """\
 import os, re, socketserver, sys, threading, traceback
 socketserver.TCPServer.request_queue_size = 1024
@@ -52,6 +54,10 @@ def _download_with_suffix_ranges(request, response, storage, *args, **kwargs):
 
 objects.download = _download_with_suffix_ranges  # before the routes are built
 
+sys.path.insert(0, sys.argv.pop(1))  # this folder: gcs_generations.py
+import gcs_generations
+gcs_generations.install()  # object generations in versioned buckets
+
 from gcp_storage_emulator.__main__ import main
 main(sys.argv[1:])
 """
@@ -61,7 +67,8 @@ class GCSEmulator(ManagedServer):
     name = "gcs"
 
     def command(self) -> list[str]:
-        return [sys.executable, "-c", _LAUNCHER, "start", "-H", self.host, "--port", str(self.port),
+        here = os.path.dirname(os.path.abspath(__file__))
+        return [sys.executable, "-c", _LAUNCHER, here, "start", "-H", self.host, "--port", str(self.port),
                 "--in-memory", "-q"]
 
     def probe(self) -> bool:

@@ -26,6 +26,9 @@ What it serves:
 
 * ``GET /n``, ``GET /n/{ns}``, buckets (``GET|POST /n/{ns}/b``,
   ``HEAD|GET|DELETE /n/{ns}/b/{b}``), objects (``PUT|GET|HEAD|DELETE``),
+  bucket versioning (``POST /n/{ns}/b/{b}`` UpdateBucket, ``GET
+  /n/{ns}/b/{b}/objectversions``, ``versionId`` on object reads and
+  deletes, ``sourceVersionId`` on copies: :mod:`tests.servers.oci_versions`),
   listing with ``prefix``, ``delimiter``, ``start``, ``end``,
   ``startAfter``, ``limit``, ``fields`` and ``nextStartWith``; multipart
   create / upload part / list parts / commit (``opc-multipart-md5``) /
@@ -89,6 +92,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from tests.servers.fake_http import serve_in_thread, shut_down
+from tests.servers.oci_versions import (
+    DeleteMarker,
+    VersionedObjects,
+    list_object_versions,
+    parse_versioning,
+)
 
 __all__ = ["FakeOCI", "Fault", "fingerprint_of", "new_key", "pem_private", "pem_public"]
 
@@ -202,7 +211,8 @@ class Bucket:
     compartment: str
     tier: str
     created: float
-    objects: dict[str, StoredObject] = field(default_factory=dict)
+    # The live objects; older versions and delete markers beside them (oci_versions.py).
+    objects: VersionedObjects = field(default_factory=VersionedObjects)
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
     lifecycle: dict[str, Any] | None = None  # the object lifecycle policy, as stored
 
@@ -235,6 +245,7 @@ class WorkRequest:
     finished: float | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     fail: tuple[str, str] | None = None
+    source_version: str | None = None
 
 
 class FakeOCI:
@@ -409,6 +420,7 @@ class FakeOCI:
         with self._lock:
             buckets = self.namespaces.setdefault(ns, {})
             bucket = buckets.get(name) or Bucket(name, ns, self.tenancy, tier, self.now())
+            bucket.objects.clock = self.now
             buckets[name] = bucket
             return bucket
 
@@ -611,7 +623,7 @@ def _not_found(what: str) -> ServiceError:
 
 
 _SIG_FIELD = re.compile(r'(\w+)="([^"]*)"')
-_PATH = re.compile(r"^/n(?:/(?P<ns>[^/]+)(?:/b(?:/(?P<b>[^/]+)(?:/(?P<kind>o|u|actions|l)(?:/(?P<rest>.*))?)?)?)?)?$")
+_PATH = re.compile(r"^/n(?:/(?P<ns>[^/]+)(?:/b(?:/(?P<b>[^/]+)(?:/(?P<kind>o|u|actions|l|objectversions)(?:/(?P<rest>.*))?)?)?)?)?$")
 _FIELDS = ("name", "size", "etag", "md5", "timeCreated", "timeModified", "storageTier", "archivalState")
 
 
@@ -741,7 +753,10 @@ class _Handler(BaseHTTPRequestHandler):
             return "GetNamespaceMetadata"
         kind, rest = match["kind"], match["rest"]
         if kind is None:
-            return {"HEAD": "HeadBucket", "GET": "GetBucket", "DELETE": "DeleteBucket"}.get(cmd, cmd)
+            return {"HEAD": "HeadBucket", "GET": "GetBucket", "DELETE": "DeleteBucket",
+                    "POST": "UpdateBucket"}.get(cmd, cmd)
+        if kind == "objectversions":
+            return "ListObjectVersions"
         if kind == "o":
             if rest is None:
                 return "ListObjects"
@@ -941,9 +956,16 @@ class _Handler(BaseHTTPRequestHandler):
                                f"Either the bucket named '{bucket_name}' does not exist in the "
                                f"namespace '{ns}' or you are not authorized to access it")
         if kind is None:
-            return self._bucket(bucket)
+            return self._bucket(bucket, body)
         if kind == "o" and rest is None:
             return self._list_objects(bucket, query)
+        if kind == "objectversions" and rest is None and cmd == "GET":
+            try:
+                with fake._lock:
+                    listing, headers = list_object_versions(bucket.objects, query, _rfc3339)
+            except ValueError as err:
+                raise ServiceError(400, "InvalidParameter", str(err)) from None
+            return self._send(200, listing, headers)
         if kind == "o":
             return self._object(bucket, unquote(rest), query, body)
         if kind == "u":
@@ -978,7 +1000,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "metadata": {}, "createdBy": "ocid1.user.oc1..fake", "timeCreated": _rfc3339(b.created),
                 "etag": b.etag, "publicAccessType": "NoPublicAccess", "storageTier": b.tier,
                 "objectEventsEnabled": False, "freeformTags": {}, "definedTags": {},
-                "versioning": "Disabled", "approximateCount": len(b.objects)}
+                "versioning": b.objects.versioning, "approximateCount": len(b.objects)}
 
     def _create_bucket(self, ns: str, body: bytes) -> None:
         details = json.loads(body or b"{}")
@@ -992,14 +1014,32 @@ class _Handler(BaseHTTPRequestHandler):
             if name in self.fake.namespaces[ns]:
                 raise ServiceError(409, "BucketAlreadyExists", f"bucket {name!r} already exists")
             bucket = Bucket(name, ns, compartment, tier, self.fake.now())
+            bucket.objects.clock = self.fake.now
+            if details.get("versioning"):
+                try:
+                    bucket.objects.versioning = parse_versioning(details["versioning"])
+                except ValueError as err:
+                    raise ServiceError(400, "InvalidParameter", str(err)) from None
             self.fake.namespaces[ns][name] = bucket
         self._send(200, self._bucket_json(bucket), {"etag": bucket.etag})
 
-    def _bucket(self, bucket: Bucket) -> None:
+    def _bucket(self, bucket: Bucket, body: bytes = b"") -> None:
         cmd = self.command
         if cmd in ("HEAD", "GET"):
             body = self._bucket_json(bucket) if cmd == "GET" else b""
             return self._send(200, body, {"etag": bucket.etag})
+        if cmd == "POST":  # UpdateBucket: of its fields, the fake keeps versioning
+            details = json.loads(body or b"{}")
+            if "versioning" in details:
+                try:
+                    state = parse_versioning(details["versioning"])
+                except ValueError as err:
+                    raise ServiceError(400, "InvalidParameter", str(err)) from None
+                if state == "Disabled" and bucket.objects.versioning != "Disabled":
+                    raise ServiceError(400, "InvalidParameter",
+                                       "versioning can be suspended, not disabled, once enabled")
+                bucket.objects.versioning = state
+            return self._send(200, self._bucket_json(bucket), {"etag": bucket.etag})
         if cmd == "DELETE":
             with self.fake._lock:
                 if bucket.objects:
@@ -1111,8 +1151,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _object(self, bucket: Bucket, key: str, query: dict[str, str], body: bytes) -> None:
         fake, cmd = self.fake, self.command
+        version = query.get("versionId")
         with fake._lock:
-            obj = bucket.objects.get(key)
+            obj = bucket.objects.get(key) if version is None else bucket.objects.find(key, version)
+        if version is not None and cmd == "DELETE":
+            with fake._lock:
+                if not bucket.objects.drop(key, version):
+                    raise ServiceError(404, "ObjectNotFound", f"no version {version} of '{key}'")
+            return self._send(204, b"", {"version-id": version})
+        if isinstance(obj, DeleteMarker):
+            raise ServiceError(404, "ObjectNotFound",
+                               f"version {version} of '{key}' is a delete marker")
         if cmd == "PUT":
             md5 = self._check_md5(body)
             self._preconditions(obj)
@@ -1256,8 +1305,10 @@ class _Handler(BaseHTTPRequestHandler):
         if missing:
             raise ServiceError(400, "MissingParameter", f"missing {missing}")
         with fake._lock:
-            source = bucket.objects.get(details["sourceObjectName"])
-            if source is None:
+            source_version = details.get("sourceVersionId")
+            source = (bucket.objects.find(details["sourceObjectName"], source_version)
+                      if source_version else bucket.objects.get(details["sourceObjectName"]))
+            if source is None or isinstance(source, DeleteMarker):
                 raise ServiceError(404, "ObjectNotFound", f"no object {details['sourceObjectName']!r}")
             wr = WorkRequest(
                 id="ocid1.objectstorageworkrequest.oc1.iad." + uuid.uuid4().hex,
@@ -1269,6 +1320,7 @@ class _Handler(BaseHTTPRequestHandler):
                 metadata=details.get("destinationObjectMetadata"),
                 tier=details.get("destinationObjectStorageTier"),
                 accepted=fake.now(),
+                source_version=source_version,
             )
             if fake.copy_failures:
                 wr.fail = fake.copy_failures.pop(0)
@@ -1285,7 +1337,8 @@ class _Handler(BaseHTTPRequestHandler):
         ns, b, k = wr.source
         dns, db, dk = wr.dest
         source = fake.namespaces.get(ns, {}).get(b)
-        obj = source.objects.get(k) if source else None
+        obj = (source.objects.find(k, wr.source_version) if wr.source_version
+               else source.objects.get(k)) if source else None
         dest = fake.namespaces.get(dns, {}).get(db)
         error = None
         if wr.fail is not None:

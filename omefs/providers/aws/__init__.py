@@ -34,8 +34,9 @@ class S3Provider(Provider):
     capabilities = Capabilities(
         digests=("etag",), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
         max_parts=10_000, server_side_copy=True, conditional_writes=True,
-        lifecycle=LIFECYCLE_ACTIONS,
+        lifecycle=LIFECYCLE_ACTIONS, versions=True,
     )
+    versions_hooks = "omefs.providers.aws.versions:S3VersionHooks"
     transfer_hooks = "omefs.providers.aws.transfer:S3TransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.aws.fs:S3FileSystem"}
     foreign_modules = ("s3fs",)

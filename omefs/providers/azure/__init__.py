@@ -33,8 +33,10 @@ class AzureProvider(Provider):
         digests=("md5",), min_part_size=1, max_part_size=4000 * MiB, max_parts=50_000,
         server_side_copy=True, conditional_writes=True, acknowledged_writes=True,
         lifecycle=LIFECYCLE_ACTIONS[:3],  # no abort-multipart action
+        versions=True,
     )
     transfer_hooks = "omefs.providers.azure.transfer:AzureTransferHooks"
+    versions_hooks = "omefs.providers.azure.versions:AzureVersionHooks"
     filesystems: ClassVar[dict[str, str]] = {
         "azure": "omefs.providers.azure.fs:OMEAzureFileSystem",
         "*": "omefs.providers.azure.fs:AzureBlobFileSystem",

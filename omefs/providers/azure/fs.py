@@ -25,14 +25,19 @@ from adlfs.spec import _create_aio_blob_service_client
 from omefs.providers.azure.uri import split_path
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
+from omefs.providers.versioned import VersionedMixin
 
 __all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem"]
 
 
 # adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
 @map_errors(*ASYNC_METHODS, "cat", "expand_path")
-class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
-    """adlfs's filesystem, taking omefs auth configs."""
+class AzureBlobFileSystem(VersionedMixin, AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
+    """adlfs's filesystem, taking omefs auth configs, with ``version_id=`` everywhere
+    (:mod:`omefs.providers.versioned`)."""
+
+    native_version_form = "{path}?versionid={version}"
+    native_version_field = "version_id"
 
     protocol = ("abfs", "az", "abfss")
     auth_provider: ClassVar[str] = "azure"
@@ -53,16 +58,31 @@ class AzureBlobFileSystem(AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore
         return kwargs
 
     async def _cat_file(self, path: str, start: int | None = None, end: int | None = None,
-                        **kwargs: Any) -> bytes:
+                        version_id: str | None = None, **kwargs: Any) -> bytes:
         """adlfs's ranged read, plus negative offsets (from the end) as s3fs and gcsfs take them."""
+        if version_id is not None:
+            kwargs["version_id"] = version_id
         if (start is not None and start < 0) or (end is not None and end < 0):
-            size = (await self._info(path))["size"]
+            size = (await self._info(path, version_id=version_id))["size"]
             if start is not None and start < 0:
                 start = max(size + start, 0)
             if end is not None and end < 0:
                 end = max(size + end, 0)
         data: bytes = await super()._cat_file(path, start=start, end=end, **kwargs)
         return data
+
+    async def _details(self, contents: Any, *args: Any, **kwargs: Any) -> Any:
+        """adlfs's entries, with the blob's ``version_id`` also when not version-aware (adlfs
+        keeps it only then): ``info()`` reports the live version everywhere."""
+        out = await super()._details(contents, *args, **kwargs)
+        if not self.version_aware:
+            ids = {str(c.get("name")): c.get("version_id") for c in contents
+                   if hasattr(c, "get") and c.get("version_id")}
+            for entry in out if ids else ():
+                blob = str(entry.get("name", "")).split("/", 1)[-1]
+                if blob in ids:
+                    entry.setdefault("version_id", ids[blob])
+        return out
 
     def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
         """adlfs's service client, with omefs's extra client options when there are any."""

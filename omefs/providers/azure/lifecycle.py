@@ -16,9 +16,10 @@ every other rule of the account as it is. One neutral rule is one Azure rule:
 
 Azure has no action for incomplete uploads (uncommitted blocks are
 discarded by the service after seven days): such a rule is refused before
-any request. Account-wide rules (no prefix) and rules with other filters or
-actions (blob index tags, last-access time, snapshots, disabled rules) are
-read-only extras. It needs an Entra ID auth config with ``subscription_id``
+any request. Rules that reach the container without being its own (no
+prefix, or prefixes in several containers) and its rules with other
+filters or actions (blob index tags, last-access time, snapshots, disabled
+rules) are read-only extras. It needs an Entra ID auth config with ``subscription_id``
 and ``resource_group``.
 """
 
@@ -89,8 +90,8 @@ class AzureLifecycle(LifecycleHooks):
         out = []
         for native in _rules_of(document):
             prefixes = _prefixes(native)
-            if prefixes and not _owned(native, container):
-                continue  # another container's rule
+            if prefixes and not any(_inside(p, container) for p in prefixes):
+                continue  # only other containers' blobs
             rule = self._neutral(native, container) if _owned(native, container) else None
             out.append(rule or Rule(id=str(native.get("name") or "unnamed"), native=native))
         return out
@@ -167,7 +168,12 @@ def _prefixes(native: dict[str, Any]) -> list[str]:
     return list(((native.get("definition") or {}).get("filters") or {}).get("prefixMatch") or [])
 
 
+def _inside(prefix: str, container: str) -> bool:
+    return prefix == container or prefix.startswith(f"{container}/")
+
+
 def _owned(native: dict[str, Any], container: str) -> bool:
-    """Whether every prefix of the rule is inside ``container`` (and it has one)."""
+    """Whether every prefix of the rule is inside ``container`` (and it has one): the rules a
+    ``set`` on the container replaces. Rules that reach other containers too are extras."""
     prefixes = _prefixes(native)
-    return bool(prefixes) and all(p == container or p.startswith(f"{container}/") for p in prefixes)
+    return bool(prefixes) and all(_inside(p, container) for p in prefixes)

@@ -29,9 +29,10 @@ class GCSProvider(Provider):
         digests=("crc32c", "md5"), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
         max_parts=10_000, part_alignment=256 * 1024, server_side_copy=True,
         conditional_writes=True,
-        lifecycle=LIFECYCLE_ACTIONS,
+        lifecycle=LIFECYCLE_ACTIONS, versions=True,
     )
     transfer_hooks = "omefs.providers.gcp.transfer:GCSTransferHooks"
+    versions_hooks = "omefs.providers.gcp.versions:GCSVersionHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.gcp.fs:GCSFileSystem"}
     foreign_modules = ("gcsfs",)
     auth_module = "omefs.providers.gcp.auth"

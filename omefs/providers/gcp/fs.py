@@ -17,13 +17,18 @@ import gcsfs.retry
 
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
+from omefs.providers.versioned import VersionedMixin
 
 __all__ = ["GCSFileSystem"]
 
 
 @map_errors(*ASYNC_METHODS)
-class GCSFileSystem(AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
-    """gcsfs's filesystem, taking omefs auth configs."""
+class GCSFileSystem(VersionedMixin, AuthMixin, gcsfs.core.GCSFileSystem):  # type: ignore[misc]
+    """gcsfs's filesystem, taking omefs auth configs, with ``version_id=`` (a generation)
+    everywhere (:mod:`omefs.providers.versioned`)."""
+
+    native_version_form = "{path}#{version}"
+    native_version_field = "generation"
 
     protocol = ("gs", "gcs")
     auth_provider: ClassVar[str] = "gcp"

@@ -9,8 +9,8 @@ several GCS rules:
 * ``abort_incomplete_multipart_days``: ``AbortIncompleteMultipartUpload`` with ``age``;
 
 each with ``matchesPrefix: [prefix]`` when the rule has a prefix. GCS rules
-carry **no name**, so ``get`` gathers consecutive GCS rules of one prefix
-back into one neutral rule and names it after the prefix (``logs/`` ->
+carry **no name**, so ``get`` gathers the GCS rules of one prefix back
+into one neutral rule (a new one when an action repeats) and names it after the prefix (``logs/`` ->
 ``logs``, no prefix -> ``bucket``; a second rule of the same prefix gets
 ``-2``). A GCS rule with any other condition (``createdBefore``,
 ``matchesStorageClass``, ``numNewerVersions``, ``matchesSuffix``…) is a

@@ -35,9 +35,10 @@ class OCIProvider(Provider):
     capabilities = Capabilities(
         digests=("md5",), min_part_size=MIN_PART_SIZE, max_part_size=MAX_PART_SIZE,
         max_parts=MAX_PARTS, server_side_copy=True,
-        lifecycle=LIFECYCLE_ACTIONS,
+        lifecycle=LIFECYCLE_ACTIONS, versions=True,
     )
     transfer_hooks = "omefs.providers.oci.transfer:OCITransferHooks"
+    versions_hooks = "omefs.providers.oci.versions:OCIVersionHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.oci.fs:OCIFileSystem"}
     foreign_modules = ("ocifs",)
     auth_module = "omefs.providers.oci.auth"

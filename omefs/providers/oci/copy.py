@@ -43,6 +43,7 @@ def copy_object(
     *,
     region: str,
     source_etag: str | None = None,
+    source_version_id: str | None = None,
     metadata: Mapping[str, str] | None = None,
     poll_interval: float = 0.2,
     max_poll_interval: float = 5.0,
@@ -55,6 +56,7 @@ def copy_object(
     Args:
         region: the destination region (``copyObject`` needs it even within one region).
         source_etag: copy only this version of the source (``If-Match``).
+        source_version_id: copy this older version of the source (a versioned bucket).
         metadata: replace the destination's metadata (default: keep the source's).
         progress: called with the work request's percent complete at each poll.
         timeout: seconds to wait for the work request (None: no limit).
@@ -67,6 +69,7 @@ def copy_object(
     details = CopyObjectDetails(
         source_object_name=src_key,
         source_object_if_match_e_tag=source_etag,
+        source_version_id=source_version_id,
         destination_region=region,
         destination_namespace=dst_ns,
         destination_bucket=dst_bucket,

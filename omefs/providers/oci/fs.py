@@ -26,7 +26,9 @@ ocifs's URL form ``oci://BUCKET@NS/PATH`` gives exactly what ocifs gives
 * MD5 recorded and verified: ``Content-MD5`` on single-part puts and on
   every part, ``opc-multipart-md5`` on commit, OME's ``opc-meta-md5`` for
   the whole object on multipart uploads of known content, and every full
-  read checked against ``Content-MD5`` or ``opc-meta-md5``.
+  read checked against ``Content-MD5`` or ``opc-meta-md5``;
+* object versions: ``version_id=`` on ``info``/``cat``/``open``/``rm`` and
+  ``KEY?version=ID`` (:mod:`omefs.providers.oci.versions`).
 
 The SDK's circuit breaker is off by default (``config_kwargs=
 {"circuit_breaker_strategy": …}`` turns it back on): its state is shared
@@ -50,6 +52,7 @@ from omefs.providers.oci.copy import CopyResult, copy_object
 from omefs.providers.oci.file import OCIFile
 from omefs.providers.oci.limits import MAX_PART_SIZE, MIN_PART_SIZE
 from omefs.providers.oci.reading import OCIReading
+from omefs.providers.oci.versions import OCIVersions
 from omefs.redact import get_logger
 
 __all__ = ["OCIFileSystem", "OCIFile"]
@@ -60,7 +63,7 @@ _WRITE_MODES = {"w", "wb", "a", "ab"}
 
 
 @map_errors(*SYNC_METHODS, "copy", "mv", "rename", "cat", "exists", "touch", "rmdir")
-class OCIFileSystem(OCIReading):
+class OCIFileSystem(OCIVersions, OCIReading):
     """ocifs's filesystem, with omefs auth, every OCI URL form, and parallel, verified transfers.
 
     Every ocifs argument works as in ocifs (``config``, ``signer``,
@@ -97,7 +100,10 @@ class OCIFileSystem(OCIReading):
         cache_options: dict[str, Any] | None = None,
         cache_type: str | None = None,
         **kwargs: Any,
-    ) -> OCIFile:
+    ) -> Any:
+        version = self._open_version(path, mode, kwargs.pop("version_id", None))
+        if version is not None:
+            return version
         bucket, namespace, key = self.split_path(path)
         if mode not in {"r", "rb"} | _WRITE_MODES:
             raise ValueError(f"mode must be one of 'rb', 'wb', 'ab', got {mode!r}")
