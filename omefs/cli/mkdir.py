@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from omefs.cli.options import open_fs, side_settings
+from omefs.cli.options import is_remote, open_fs, side_settings
 
 __all__ = ["add_parser", "cmd_mkdir"]
 
@@ -48,6 +48,9 @@ def cmd_mkdir(args: argparse.Namespace) -> int:
     root = str(path).rstrip("/")
     existed = bool(root) and fs.exists(root)
     if not existed:
-        fs.makedirs(root, exist_ok=True)
+        if is_remote(args.url):
+            fs.mkdir(root, create_parents=True)  # a bucket is made by mkdir (makedirs may not)
+        else:
+            fs.makedirs(root, exist_ok=True)
     sys.stdout.write(f"{'exists' if existed else 'made'}: {args.url}\n")
     return 0
