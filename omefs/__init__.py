@@ -29,6 +29,7 @@ from omefs.errors import (
     ChecksumMismatchError,
     ConfigError,
     ConnectionFailedError,
+    EncryptionKeyError,
     InvalidURIError,
     IsAReleaseError,
     NotFoundError,
@@ -56,6 +57,8 @@ __all__ = [
     "AuthConfig",
     "Credentials",
     "resolve",
+    # encryption at rest
+    "Encryption",
     # transfers
     "TransferItem",
     "TransferReport",
@@ -73,6 +76,7 @@ __all__ = [
     "AuthError",
     "ChecksumMismatchError",
     "ConfigError",
+    "EncryptionKeyError",
     "ConnectionFailedError",
     "InvalidURIError",
     "NotFoundError",
@@ -101,6 +105,7 @@ _LAZY = {
     "ObjectURI": ("omefs.uri", "ObjectURI"),
     "Credentials": ("omefs.auth", "Credentials"),
     "resolve": ("omefs.auth", "resolve"),
+    "Encryption": ("omefs.encryption", "Encryption"),
     "copy": ("omefs.transfer", "copy"),
     "sync": ("omefs.transfer", "sync"),
     "TransferItem": ("omefs.transfer.report", "TransferItem"),

@@ -31,6 +31,7 @@ __all__ = [
     "PermissionDeniedError",
     "ChecksumMismatchError",
     "TransferError",
+    "EncryptionKeyError",
     "RateLimitError",
     "AssetTooLargeError",
     "IsAReleaseError",
@@ -115,6 +116,9 @@ class PermissionDeniedError(OmefsError, PermissionError):
     """The credentials were accepted but do not allow the operation."""
 
 
+class EncryptionKeyError(OmefsError, PermissionError):
+    """An object is encrypted with a customer-provided key and the request did not carry
+    that key (or carried another one): the message names the option that gives it."""
 class ConnectionFailedError(OmefsError, ConnectionError):
     """The service could not be reached (connection refused or reset, name not resolved).
 

@@ -50,7 +50,7 @@ _NOT_SECRET = frozenset(
 )
 # Keys whose values are secret though the pattern above misses them.
 _ALSO_SECRET = frozenset({"certificate_data", "identity_header", "client_assertion", "assertion",
-                          "subject_token", "private_key_data"})
+                          "subject_token", "private_key_data", "customer_key"})
 
 # Fragments of free text that are secret whatever we were told: SAS
 # signatures, bearer tokens, Azure account keys in connection strings.

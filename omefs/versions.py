@@ -19,7 +19,7 @@ provider.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -114,13 +114,23 @@ class VersionHooks:
         twin.cp_file(twin.native_version_path(path, version_id), path)
 
     def storage_class(self, native: str | None) -> str | None:
-        """The neutral name of a native storage class, where the provider declares one."""
+        """The neutral name of a native storage class where the provider's table has one,
+        else the native name. The table is the provider's ``Capabilities.storage_classes``:
+        an object whose ``native`` maps each native class to its neutral one, or a plain
+        neutral -> native mapping."""
         if not native:
             return None
-        table = self.provider.capabilities.storage_classes or {}
-        for neutral, name in table.items():
-            if str(name).lower() == native.lower():
-                return str(neutral)
+        table = self.provider.capabilities.storage_classes
+        by_native = getattr(table, "native", None)
+        if isinstance(by_native, Mapping):
+            pairs = [(str(n), v) for n, v in by_native.items()]
+        elif isinstance(table, Mapping):
+            pairs = [(str(n), neutral) for neutral, n in table.items()]
+        else:
+            return native
+        for name, neutral in pairs:
+            if name.lower() == native.lower():
+                return str(neutral) if neutral else native
         return native
 
 

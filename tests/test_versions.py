@@ -76,3 +76,16 @@ def test_the_neutral_spelling():
     assert not names_version(fs, "b/k")
     plain = omefs.filesystem("s3", skip_instance_cache=True)
     assert not names_version(plain, "b/k?version=1")  # a literal name there
+
+
+def test_storage_class_names_the_neutral_class_where_the_provider_maps_it():
+    from types import SimpleNamespace
+
+    from omefs.versions import VersionHooks
+
+    class Table:  # a provider's class table: native -> neutral
+        native = {"Hot": "STANDARD", "Premium": None}
+
+    for table, hot in ((None, "Hot"), ({"STANDARD": "Hot"}, "STANDARD"), (Table(), "STANDARD")):
+        hooks = VersionHooks(SimpleNamespace(capabilities=SimpleNamespace(storage_classes=table)))
+        assert [hooks.storage_class(n) for n in ("Hot", "Premium", None)] == [hot, "Premium", None]

@@ -124,7 +124,9 @@ def cmd_stat(args: argparse.Namespace) -> int:
         "size": info.get("size"),
         "modified": modified_of(info),
     }
-    details = {k: v for k, v in info.items() if k not in ("name", "size", "type")}
+    if info.get("encryption") is not None:  # mode and key id (never key material)
+        summary["encryption"] = info["encryption"]
+    details = {k: v for k, v in info.items() if k not in ("name", "size", "type", "encryption")}
     if args.json:
         print_json({**summary, "info": details})
         return 0

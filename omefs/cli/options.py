@@ -157,6 +157,11 @@ def side_settings(
     )
     if endpoint:
         options["endpoint_url"] = endpoint
+    from omefs.cli.encryption import encryption_option
+
+    encryption = encryption_option(args, side)
+    if encryption is not None:
+        options["encryption"] = encryption
     return auth, options
 
 

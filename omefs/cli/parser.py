@@ -16,6 +16,7 @@ from typing import Any
 
 from omefs.cli import auth as _auth_verb
 from omefs.cli import compare as _compare
+from omefs.cli import encryption as _encryption_flags
 from omefs.cli import lifecycle as _lifecycle_verb
 from omefs.cli import mkdir as _mkdir
 from omefs.cli import versions as _versions_verb
@@ -111,6 +112,7 @@ def _auth_parent(pair: bool) -> argparse.ArgumentParser:
                 metavar="KEY=VALUE",
                 help=f"a storage option of the {name} only (repeatable)",
             )
+    _encryption_flags.add_arguments(parent, pair=pair)
     return parent
 
 

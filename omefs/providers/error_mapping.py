@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from omefs.errors import (
     AuthError,
     ConnectionFailedError,
+    EncryptionKeyError,
     NotFoundError,
     OmefsError,
     PermissionDeniedError,
@@ -55,6 +56,20 @@ _NOT_FOUND_CODES = {
 }
 
 
+# A customer-key object read without its key, or with another key (S3 SSE-C, GCS CSEK,
+# Azure CPK, OCI SSE-C), by code or by the services' wording.
+_KEY_CODES = {
+    "BlobUsesCustomerSpecifiedEncryption", "BlobCustomerSpecifiedEncryptionMismatch",
+    "resourceIsEncryptedWithCustomerEncryptionKey", "customerEncryptionKeyIsIncorrect",
+    "SseCustomerKeyRequired", "SseCustomerKeyMismatch",
+}
+_KEY_TEXT = re.compile(r"stored using a form of Server Side Encryption|"
+                       r"customer[- ]?(?:provided|supplied|specified) (?:encryption )?key", re.I)
+#: What a caller does about an :class:`EncryptionKeyError`.
+KEY_HINT = ("give the key as encryption={'mode': 'customer', 'customer_key': ...} "
+            "(in a copy: src_options; on the command line: --customer-key or "
+            "--customer-key-file, and --src-customer-key or --src-customer-key-file for the "
+            "source of cp and sync)")
 #: Modules whose exceptions never reach a caller as they are: each SDK, the
 #: parent filesystem libraries and the HTTP stacks under them.
 _SDK_MODULES = (
@@ -148,6 +163,8 @@ def classify(exc: BaseException) -> type[OmefsError] | None:
         return type(exc)
     for link in exception_chain(exc):
         code, status = _code_and_status(link)
+        if code in _KEY_CODES or _KEY_TEXT.search(str(link)):
+            return EncryptionKeyError
         if _AUTH_TEXT.search(str(link)):
             # Azurite answers a bad signature with AuthorizationFailure where
             # Azure says AuthenticationFailed; the message is the same.
@@ -188,6 +205,8 @@ def translate(
         AuthError: "credentials were not accepted",
         PermissionDeniedError: "permission denied",
         NotFoundError: "not found",
+        EncryptionKeyError: "refused: the object is encrypted with a customer-provided key "
+                            "that the request did not carry (or not this one)",
         ConnectionFailedError: "could not connect",
     }.get(cls, "failed")
     names = {type(link).__name__ for link in exception_chain(exc)}
@@ -207,6 +226,8 @@ def translate(
         message += f"; {hint}"
     elif hint and cls in (AuthError, PermissionDeniedError):
         message += f"; credentials used: {hint}"
+    if cls is EncryptionKeyError:
+        message += f"; {KEY_HINT}"
     return cls(message, operation=operation, uri=uri, provider=provider)
 
 

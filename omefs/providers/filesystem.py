@@ -90,8 +90,29 @@ class AuthMixin:
             kwargs = merge_options(self._options_from_auth(config), kwargs)
             if self.auth_credentials is None:  # a subclass resolved it its own way: the cached object
                 self.auth_credentials = self._resolve(config)
+        from omefs.encryption import resolve_encryption
+
+        #: How objects are encrypted at rest (:mod:`omefs.encryption`): the ``encryption=``
+        #: option, else the auth config's ``settings``; None: the bucket's default.
+        self.encryption = resolve_encryption(kwargs.pop("encryption", None), config)
+        if self.encryption is not None:
+            self._check_encryption_mode(self.encryption.mode)
         kwargs = self._translate_options(kwargs)
         super().__init__(*args, **kwargs)
+
+    def _check_encryption_mode(self, mode: str) -> None:
+        """Refuse an encryption mode the provider does not declare (``Capabilities.encryption``)."""
+        from omefs.errors import ConfigError
+        from omefs.providers.registry import get_provider
+
+        name = getattr(self, "storage_provider", None) or self.auth_provider
+        provider = get_provider(name)
+        modes = provider.capabilities.encryption or ()
+        if mode not in modes:
+            raise ConfigError(
+                f"{provider.label or name} has no encryption mode {mode!r}; it has: "
+                f"{', '.join(modes) or 'no encryption settings'}",
+                operation="connect", provider=provider.name)
 
     @classmethod
     def _scheme_route(cls) -> AuthConfig | None:

@@ -68,6 +68,11 @@ class Endpoint:
         self._lock = threading.Lock()
 
     @property
+    def encryption(self) -> Any:
+        """The filesystem's encryption setting (:mod:`omefs.encryption`), None without one."""
+        return getattr(self.fs, "encryption", None)
+
+    @property
     def name(self) -> str:
         """The provider's name, for reports and errors."""
         return self.provider.name
@@ -125,7 +130,8 @@ class Endpoint:
     def _build_store(self, bucket: str) -> Any:
         """The provider's obstore store for ``bucket``, or None: obstore is off or missing,
         the provider builds none, or its setup cannot be expressed in obstore terms."""
-        if not obstore_available():
+        if not obstore_available() or self.encryption is not None:
+            # The encryption headers are the filesystem's: its requests carry them.
             return None
         try:
             return self.hooks.build_store(self.fs, bucket, retries=self.retries)

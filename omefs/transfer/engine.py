@@ -40,9 +40,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from omefs.errors import ChecksumMismatchError, NotFoundError
+from omefs.errors import ChecksumMismatchError, EncryptionKeyError, NotFoundError
 from omefs.flags import env_flag
-from omefs.providers.error_mapping import classify
+from omefs.providers.error_mapping import classify, translate
 from omefs.redact import redact_text
 from omefs.transfer.checks import Checks
 from omefs.transfer.endpoints import Endpoint
@@ -65,6 +65,9 @@ PARTS_IN_FLIGHT = 4
 
 
 def _error_text(exc: BaseException) -> str:
+    if classify(exc) is EncryptionKeyError and not isinstance(exc, EncryptionKeyError):
+        # Read through obstore: say which option gives the key.
+        exc = translate(exc, "read", None, "")
     text = str(exc).strip() or type(exc).__name__
     first = text.splitlines()[0]
     if isinstance(exc, IntegrityError):

@@ -20,11 +20,12 @@ import re
 from omefs.errors import (
     AuthError,
     ConfigError,
+    EncryptionKeyError,
     InvalidURIError,
     NotFoundError,
     PermissionDeniedError,
 )
-from omefs.providers.error_mapping import exception_chain
+from omefs.providers.error_mapping import classify, exception_chain
 from omefs.retry import Backoff
 from omefs.transfer.verify import IntegrityError
 
@@ -72,6 +73,8 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, IntegrityError):
         return True
     if isinstance(exc, asyncio.CancelledError):
+        return False
+    if classify(exc) is EncryptionKeyError:  # the same request without the key fails again
         return False
     for link in exception_chain(exc):
         status, code = _status_and_code(link)

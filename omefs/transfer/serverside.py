@@ -21,6 +21,10 @@ def same_account(a: Endpoint, b: Endpoint) -> bool:
     """Whether a copy from ``a`` to ``b`` can run inside the service."""
     if a.provider is not b.provider:
         return False
+    if a.encryption is not None or b.encryption is not None:
+        # An encryption setting is carried by the filesystem's own requests; a copy
+        # inside the service would need both sides' keys on one request.
+        return False
     return bool(a.hooks.same_account(a.fs, b.fs))
 
 

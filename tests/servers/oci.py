@@ -92,6 +92,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from tests.servers.fake_http import serve_in_thread, shut_down
+from tests.servers.oci_sse import Sse, SseRefused, check_part, check_read, request_sse
+from tests.servers.oci_sse import response_headers as sse_headers
 from tests.servers.oci_versions import (
     DeleteMarker,
     VersionedObjects,
@@ -198,6 +200,7 @@ class StoredObject:
     multipart_md5: str | None = None
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
     version: str = field(default_factory=lambda: str(uuid.uuid4()))
+    sse: Sse = field(default_factory=Sse)
 
     @property
     def listed_md5(self) -> str | None:
@@ -214,6 +217,7 @@ class Bucket:
     # The live objects; older versions and delete markers beside them (oci_versions.py).
     objects: VersionedObjects = field(default_factory=VersionedObjects)
     etag: str = field(default_factory=lambda: str(uuid.uuid4()))
+    kms_key_id: str | None = None
     lifecycle: dict[str, Any] | None = None  # the object lifecycle policy, as stored
 
 
@@ -228,6 +232,7 @@ class Upload:
     tier: str
     created: float
     parts: dict[int, tuple[bytes, str, str]] = field(default_factory=dict)  # num -> (data, md5, etag)
+    sse: Sse = field(default_factory=Sse)
 
 
 @dataclass
@@ -355,6 +360,8 @@ class FakeOCI:
             self.copy_steps = 2
             self.calls: Counter[str] = Counter()
             self.aborted: list[str] = []
+            #: the opc-sse-customer-key-sha256 each UploadPart carried (None: none)
+            self.part_sse: list[str | None] = []
             self.federation_calls = 0
             self.token_issues = 0
             self.work_request_polls = 0
@@ -573,6 +580,14 @@ class _Server(ThreadingHTTPServer):
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return  # the client went away (e.g. it dropped a GET it did not need)
         super().handle_error(request, client_address)
+
+
+def _sse(check: Any, *args: Any) -> Any:
+    """``check(*args)`` (an :mod:`tests.servers.oci_sse` rule), its refusal as a ServiceError."""
+    try:
+        return check(*args)
+    except SseRefused as exc:
+        raise ServiceError(exc.status, exc.code, exc.message) from None
 
 
 _LIFECYCLE_ACTIONS = ("ARCHIVE", "INFREQUENT_ACCESS", "DELETE", "ABORT")
@@ -1000,7 +1015,8 @@ class _Handler(BaseHTTPRequestHandler):
                 "metadata": {}, "createdBy": "ocid1.user.oc1..fake", "timeCreated": _rfc3339(b.created),
                 "etag": b.etag, "publicAccessType": "NoPublicAccess", "storageTier": b.tier,
                 "objectEventsEnabled": False, "freeformTags": {}, "definedTags": {},
-                "versioning": b.objects.versioning, "approximateCount": len(b.objects)}
+                "versioning": b.objects.versioning, "approximateCount": len(b.objects),
+                "kmsKeyId": b.kms_key_id}
 
     def _create_bucket(self, ns: str, body: bytes) -> None:
         details = json.loads(body or b"{}")
@@ -1013,7 +1029,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake._lock:
             if name in self.fake.namespaces[ns]:
                 raise ServiceError(409, "BucketAlreadyExists", f"bucket {name!r} already exists")
-            bucket = Bucket(name, ns, compartment, tier, self.fake.now())
+            bucket = Bucket(name, ns, compartment, tier, self.fake.now(),
+                            kms_key_id=details.get("kmsKeyId"))
             bucket.objects.clock = self.fake.now
             if details.get("versioning"):
                 try:
@@ -1028,8 +1045,11 @@ class _Handler(BaseHTTPRequestHandler):
         if cmd in ("HEAD", "GET"):
             body = self._bucket_json(bucket) if cmd == "GET" else b""
             return self._send(200, body, {"etag": bucket.etag})
-        if cmd == "POST":  # UpdateBucket: of its fields, the fake keeps versioning
+        if cmd == "POST":  # UpdateBucket: of its fields, the fake keeps versioning and kmsKeyId
             details = json.loads(body or b"{}")
+            if "kmsKeyId" in details:  # "" removes the Vault key (Oracle-managed keys again)
+                with self.fake._lock:
+                    bucket.kms_key_id = details["kmsKeyId"] or None
             if "versioning" in details:
                 try:
                     state = parse_versioning(details["versioning"])
@@ -1139,6 +1159,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Content-MD5"] = obj.md5
         for key, value in obj.metadata.items():
             headers[key] = value
+        headers.update(sse_headers(obj.sse))
         return headers
 
     def _check_md5(self, data: bytes) -> str:
@@ -1165,10 +1186,11 @@ class _Handler(BaseHTTPRequestHandler):
         if cmd == "PUT":
             md5 = self._check_md5(body)
             self._preconditions(obj)
+            sse = _sse(request_sse, self.headers, bucket.kms_key_id)
             tier = self.headers.get("storage-tier") or bucket.tier
             meta = {k.lower(): v for k, v in self.headers.items() if k.lower().startswith("opc-meta-")}
             new = StoredObject(body, self.headers.get("Content-Type") or "application/octet-stream",
-                               meta, tier, fake.now(), md5)
+                               meta, tier, fake.now(), md5, sse=sse)
             with fake._lock:
                 bucket.objects[key] = new
             return self._send(200, b"", {"etag": new.etag, "last-modified": _http_date(new.created),
@@ -1181,6 +1203,8 @@ class _Handler(BaseHTTPRequestHandler):
             with fake._lock:
                 bucket.objects.pop(key, None)
             return self._send(204)
+        if cmd in ("HEAD", "GET"):
+            _sse(check_read, obj.sse, self.headers)
         if cmd == "HEAD":
             headers = self._object_headers(obj, full=True)
             headers["Content-Length"] = str(len(obj.data))
@@ -1235,7 +1259,8 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ServiceError(400, "InvalidParameter", f"metadata keys must start opc-meta-: {bad}")
                 upload = Upload(str(uuid.uuid4()), bucket.namespace, bucket.name, details["object"],
                                 details.get("contentType") or "application/octet-stream", meta,
-                                details.get("storageTier") or bucket.tier, fake.now())
+                                details.get("storageTier") or bucket.tier, fake.now(),
+                                sse=_sse(request_sse, self.headers, bucket.kms_key_id))
                 with fake._lock:
                     fake.uploads[upload.upload_id] = upload
                 return self._send(200, {"namespace": upload.namespace, "bucket": upload.bucket,
@@ -1258,6 +1283,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not 1 <= number <= 10000:
                 raise ServiceError(400, "InvalidParameter", "uploadPartNum must be 1..10000")
             md5 = self._check_md5(body)
+            _sse(check_part, upload.sse, self.headers)
+            fake.part_sse.append(self.headers.get("opc-sse-customer-key-sha256"))
             etag = str(uuid.uuid4())
             with fake._lock:
                 upload.parts[number] = (body, md5, etag)
@@ -1289,7 +1316,7 @@ class _Handler(BaseHTTPRequestHandler):
                 combined = base64.b64encode(hashlib.md5(b"".join(digests)).digest()).decode()
                 multipart_md5 = f"{combined}-{len(pieces)}"
                 obj = StoredObject(b"".join(pieces), upload.content_type, upload.metadata, upload.tier,
-                                   fake.now(), None, multipart_md5)
+                                   fake.now(), None, multipart_md5, sse=upload.sse)
                 bucket.objects[key] = obj
                 fake.uploads.pop(upload.upload_id, None)
             return self._send(200, b"", {"etag": obj.etag, "opc-multipart-md5": multipart_md5,

@@ -34,6 +34,7 @@ class S3Provider(Provider):
     capabilities = Capabilities(
         digests=("etag",), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
         max_parts=10_000, server_side_copy=True, conditional_writes=True,
+        encryption=("provider", "kms", "customer"),
         lifecycle=LIFECYCLE_ACTIONS, versions=True,
     )
     versions_hooks = "omefs.providers.aws.versions:S3VersionHooks"

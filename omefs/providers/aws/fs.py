@@ -14,13 +14,18 @@ results) and adds:
 
 from __future__ import annotations
 
+import contextvars
+import errno
 from typing import Any, ClassVar
 
 import s3fs
 
+from omefs.encryption import EncryptionOptions, check_transport
+from omefs.errors import EncryptionKeyError
 from omefs.providers.aws import PROVIDER
+from omefs.providers.aws import encryption as sse
 from omefs.providers.base import URISyntaxError
-from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
+from omefs.providers.error_mapping import ASYNC_METHODS, KEY_HINT, map_errors
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.versioned import VersionedMixin
 
@@ -41,8 +46,14 @@ def _split_region(path: str) -> tuple[str, str | None]:
     return fields["bucket"] + ("/" + fields["path"] if "/" in bare else ""), fields["region"]
 
 
+# The HeadObject answer of the running ``_info`` (same task: a ContextVar set in an
+# awaited coroutine is seen by its caller), for the fields s3fs does not keep.
+_HEAD: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("omefs_s3_head",
+                                                                              default=None)
+
+
 @map_errors(*ASYNC_METHODS)
-class S3FileSystem(VersionedMixin, AuthMixin, s3fs.S3FileSystem):  # type: ignore[misc]
+class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSystem):  # type: ignore[misc]
     """s3fs's filesystem, taking omefs auth configs, with ``version_id=`` everywhere."""
 
     protocol = ("s3", "s3a")
@@ -65,7 +76,61 @@ class S3FileSystem(VersionedMixin, AuthMixin, s3fs.S3FileSystem):  # type: ignor
             client_kwargs = dict(kwargs.get("client_kwargs") or {})
             client_kwargs.setdefault("region_name", region)
             kwargs["client_kwargs"] = client_kwargs
+        if self.encryption is not None:
+            endpoint = (kwargs.get("client_kwargs") or {}).get("endpoint_url") or kwargs.get(
+                "endpoint_url") or "https://s3.amazonaws.com"
+            check_transport(self.encryption, endpoint, "s3")
+            kwargs["s3_additional_kwargs"] = {**sse.request_params(self.encryption),
+                                              **(kwargs.get("s3_additional_kwargs") or {})}
         return kwargs
+
+    async def _call_s3(self, method: str, *akwarglist: Any, **kwargs: Any) -> Any:
+        try:
+            out = await super()._call_s3(method, *akwarglist, **kwargs)
+        except OSError as exc:
+            # HeadObject of an SSE-C object without its key: S3 answers a bare 400
+            # (no error code), which s3fs reports as EINVAL "Bad Request".
+            if (method == "head_object" and exc.errno == errno.EINVAL
+                    and (self.encryption is None or self.encryption.mode != "customer")):
+                raise EncryptionKeyError(
+                    f"head refused [400]: the object may be encrypted with a customer-provided "
+                    f"key that the request did not carry; {KEY_HINT}", operation="info",
+                    uri=f"s3://{kwargs.get('Bucket')}/{kwargs.get('Key')}", provider="s3",
+                ) from exc
+            raise
+        if method == "head_object" and isinstance(out, dict):
+            _HEAD.set(out)
+        return out
+
+    async def _info(self, path: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """s3fs's ``info`` plus ``encryption`` (from HeadObject; an entry from a listing
+        cache has none, except on a filesystem with an encryption setting, which asks)."""
+        if self.encryption is not None:
+            kwargs["refresh"] = True
+        token = _HEAD.set(None)
+        try:
+            info: dict[str, Any] = await super()._info(path, *args, **kwargs)
+            head = _HEAD.get()
+        finally:
+            _HEAD.reset(token)
+        if head is not None and info.get("type") == "file":
+            info = {**info, "encryption": sse.describe_head(head)}
+        return info
+
+    def get_bucket_encryption(self, bucket: str) -> dict[str, Any] | None:
+        """The bucket's default encryption (GetBucketEncryption), neutral; None when unset."""
+        try:
+            out = self.call_s3("get_bucket_encryption", Bucket=self._strip_protocol(bucket))
+        except Exception as exc:  # noqa: BLE001 - "no default" is an error code
+            if "ServerSideEncryptionConfigurationNotFoundError" in repr(exc):
+                return None
+            raise
+        return sse.describe_rule(out.get("ServerSideEncryptionConfiguration") or {})
+
+    def set_bucket_encryption(self, bucket: str, encryption: Any) -> None:
+        """Set the bucket's default encryption (PutBucketEncryption)."""
+        self.call_s3("put_bucket_encryption", Bucket=self._strip_protocol(bucket),
+                     ServerSideEncryptionConfiguration=sse.bucket_rule(encryption))
 
     @classmethod
     def _strip_protocol(cls, path: Any) -> Any:

@@ -38,6 +38,10 @@ def _norm(url: Any) -> str | None:
 
 
 def _sse_hides_md5(info: dict[str, Any]) -> bool:
+    """Whether the object's ETag is no MD5: SSE-KMS and SSE-C (from a HeadObject answer,
+    or the neutral ``encryption`` of an ``info()`` entry)."""
+    if (info.get("encryption") or {}).get("mode") in ("kms", "customer"):
+        return True
     sse = str(info.get("ServerSideEncryption") or "").lower()
     return "kms" in sse or bool(info.get("SSECustomerAlgorithm"))
 

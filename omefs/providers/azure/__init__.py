@@ -32,7 +32,9 @@ class AzureProvider(Provider):
     capabilities = Capabilities(
         digests=("md5",), min_part_size=1, max_part_size=4000 * MiB, max_parts=50_000,
         server_side_copy=True, conditional_writes=True, acknowledged_writes=True,
-        lifecycle=LIFECYCLE_ACTIONS[:3],  # no abort-multipart action
+        encryption=("provider", "kms", "customer"),
+        # Azure has no lifecycle action for incomplete uploads
+        lifecycle=tuple(a for a in LIFECYCLE_ACTIONS if a != "abort_incomplete_multipart_days"),
         versions=True,
     )
     transfer_hooks = "omefs.providers.azure.transfer:AzureTransferHooks"

@@ -16,12 +16,14 @@ with a token credential or key, so omefs connects to the given URL itself.
 
 from __future__ import annotations
 
+import contextvars
 import re
 from typing import Any, ClassVar
 
 import adlfs
 from adlfs.spec import _create_aio_blob_service_client
 
+from omefs.encryption import EncryptionOptions, check_transport
 from omefs.providers.azure.uri import split_path
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
@@ -30,9 +32,15 @@ from omefs.providers.versioned import VersionedMixin
 __all__ = ["AzureBlobFileSystem", "OMEAzureFileSystem"]
 
 
+# Whether adlfs's ``_details`` runs inside ``_info`` (blob properties) rather than a listing.
+_FROM_PROPERTIES: contextvars.ContextVar[bool] = contextvars.ContextVar("omefs_azure_properties",
+                                                                        default=False)
+
+
 # adlfs defines sync ``cat`` and ``expand_path`` itself, outside fsspec's mirroring.
 @map_errors(*ASYNC_METHODS, "cat", "expand_path")
-class AzureBlobFileSystem(VersionedMixin, AuthMixin, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
+class AzureBlobFileSystem(
+        VersionedMixin, AuthMixin, EncryptionOptions, adlfs.AzureBlobFileSystem):  # type: ignore[misc]
     """adlfs's filesystem, taking omefs auth configs, with ``version_id=`` everywhere
     (:mod:`omefs.providers.versioned`)."""
 
@@ -53,6 +61,13 @@ class AzureBlobFileSystem(VersionedMixin, AuthMixin, adlfs.AzureBlobFileSystem):
         verify = kwargs.pop("connection_verify", None)
         self._omefs_client_kwargs = {} if verify is None else {"connection_verify": verify}
         self._omefs_account_url = url.rstrip("/") if url else None
+        if self.encryption is not None:
+            from omefs.providers.azure.encryption import request_hook
+
+            check_transport(self.encryption, url or _blob_endpoint(kwargs.get("connection_string"))
+                            or "https://blob.core.windows.net", "azure")
+            # every request of the service client carries the setting
+            self._omefs_client_kwargs["raw_request_hook"] = request_hook(self.encryption)
         if url and not kwargs.get("account_name"):
             kwargs["account_name"] = _account_from_url(url)
         return kwargs
@@ -71,9 +86,25 @@ class AzureBlobFileSystem(VersionedMixin, AuthMixin, adlfs.AzureBlobFileSystem):
         data: bytes = await super()._cat_file(path, start=start, end=end, **kwargs)
         return data
 
+    async def _info(self, path: str, *args: Any, **kwargs: Any) -> Any:
+        token = _FROM_PROPERTIES.set(True)
+        try:
+            return await super()._info(path, *args, **kwargs)
+        finally:
+            _FROM_PROPERTIES.reset(token)
+
     async def _details(self, contents: Any, *args: Any, **kwargs: Any) -> Any:
-        """adlfs's entries, with the blob's ``version_id`` also when not version-aware (adlfs
-        keeps it only then): ``info()`` reports the live version everywhere."""
+        """adlfs's entries, plus
+
+        * the blob's ``version_id`` also when not version-aware (adlfs keeps it only
+          then): ``info()`` reports the live version everywhere;
+        * ``encryption`` (mode and key id). Blob properties (``info()``) tell all
+          three modes; a listing tells an encryption scope, but the SDK drops the key
+          hash of a CPK blob from list results, so a listing entry without a scope
+          carries no ``encryption``.
+        """
+        from omefs.providers.azure.encryption import describe_blob
+
         out = await super()._details(contents, *args, **kwargs)
         if not self.version_aware:
             ids = {str(c.get("name")): c.get("version_id") for c in contents
@@ -82,6 +113,16 @@ class AzureBlobFileSystem(VersionedMixin, AuthMixin, adlfs.AzureBlobFileSystem):
                 blob = str(entry.get("name", "")).split("/", 1)[-1]
                 if blob in ids:
                     entry.setdefault("version_id", ids[blob])
+        complete = _FROM_PROPERTIES.get()
+        found = {}
+        for content in contents:
+            if content.has_key("container") and content.has_key("name"):  # NOQA
+                described = describe_blob(content)
+                if complete or described["mode"] == "kms":
+                    found[f"{content.container}/{content.name}".rstrip("/")] = described
+        for entry in out:
+            if entry.get("type") == "file" and entry.get("name") in found:
+                entry["encryption"] = found[entry["name"]]
         return out
 
     def _omefs_client(self, account_url: str, credential: Any = None) -> Any:
@@ -126,6 +167,15 @@ class AzureBlobFileSystem(VersionedMixin, AuthMixin, adlfs.AzureBlobFileSystem):
             credential = {"account_name": self.account_name, "account_key": self.account_key}
         self.service_client = self._omefs_client(url, credential)
         return None
+
+
+def _blob_endpoint(connection_string: Any) -> str | None:
+    """The ``BlobEndpoint`` of a connection string (None without one)."""
+    for part in str(connection_string or "").split(";"):
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "blobendpoint":
+            return value.strip()
+    return None
 
 
 def _account_from_url(url: str) -> str | None:

@@ -35,6 +35,7 @@ class OCIProvider(Provider):
     capabilities = Capabilities(
         digests=("md5",), min_part_size=MIN_PART_SIZE, max_part_size=MAX_PART_SIZE,
         max_parts=MAX_PARTS, server_side_copy=True,
+        encryption=("provider", "kms", "customer"),
         lifecycle=LIFECYCLE_ACTIONS, versions=True,
     )
     transfer_hooks = "omefs.providers.oci.transfer:OCITransferHooks"

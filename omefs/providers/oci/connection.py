@@ -23,6 +23,7 @@ from fsspec.utils import stringify_path
 from oci._vendor.requests.structures import CaseInsensitiveDict
 from oci.exceptions import ServiceError
 
+from omefs.encryption import EncryptionOptions
 from omefs.errors import ConfigError
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.oci.limits import (
@@ -86,7 +87,7 @@ def _positive(name: str, value: Any, *, integer: bool = False, allow_zero: bool 
     return number
 
 
-class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
+class OCIConnection(AuthMixin, EncryptionOptions, ocifs.OCIFileSystem):  # type: ignore[misc]
     """ocifs's filesystem with omefs auth and options; see :class:`~omefs.providers.oci.fs.OCIFileSystem`."""
 
     protocol: ClassVar[tuple[str, ...]] = ("oci",)
@@ -164,6 +165,11 @@ class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
         config_kwargs.setdefault("retry_strategy", OCIRetryStrategy(self.retry_policy, self.refresher))
         config_kwargs.setdefault("circuit_breaker_strategy", NoCircuitBreakerStrategy())
         kwargs["config_kwargs"] = config_kwargs
+        if self.encryption is not None:
+            from omefs.encryption import check_transport
+
+            check_transport(self.encryption, config_kwargs.get("service_endpoint")
+                            or "https://objectstorage.oraclecloud.com", "oci")
         if isinstance(kwargs.get("config"), Mapping):
             kwargs["config"] = dict(kwargs["config"])  # ocifs updates it in place
         return kwargs
@@ -172,6 +178,13 @@ class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
         client = super().connect(refresh=refresh)
         if refresh and client is not None:
             _size_pool(client, self.max_concurrency + 4)
+        enc = getattr(self, "encryption", None)
+        if enc is not None and client is not None:
+            from omefs.providers.oci.encryption import EncryptingClient
+
+            if not isinstance(client, EncryptingClient):
+                # every object call carries the setting (opc-sse-* headers)
+                client = self.oci_client = EncryptingClient(client, enc)
         return client
 
     def _refresh_signer(self) -> None:
@@ -257,8 +270,44 @@ class OCIConnection(AuthMixin, ocifs.OCIFileSystem):  # type: ignore[misc]
         except ServiceError as exc:
             if exc.status == 404:
                 return super().info(path, **kwargs)  # a folder, or not there
+            if exc.status == 400 and (self.encryption is None or self.encryption.mode != "customer"):
+                # HeadObject of an SSE-C object without its key: a bare 400.
+                from omefs.errors import EncryptionKeyError
+                from omefs.providers.error_mapping import KEY_HINT
+
+                raise EncryptionKeyError(
+                    f"head refused [400]: the object may be encrypted with a customer-provided key "
+                    f"that the request did not carry; {KEY_HINT}", operation="info",
+                    uri=f"oci://{name}", provider="oci") from exc
             raise ocifs.core.translate_oci_error(exc) from exc
-        return file_info(name, headers)
+        from omefs.providers.oci.encryption import describe_headers
+
+        out = file_info(name, headers)
+        out["encryption"] = describe_headers(headers)
+        return out
+
+    def get_bucket_encryption(self, bucket: str) -> dict[str, Any] | None:
+        """The bucket's default encryption (its Vault ``kmsKeyId``), neutral; None: Oracle-managed."""
+        name, namespace, _ = self.split_path(bucket)
+        data = self._call_oci(self.oci_client.get_bucket, namespace_name=namespace,
+                              bucket_name=name).data
+        key = getattr(data, "kms_key_id", None)
+        return {"mode": "kms", "key_id": key} if key else None
+
+    def set_bucket_encryption(self, bucket: str, encryption: Any) -> None:
+        """Set the bucket's default: a Vault key (``kms``) or Oracle-managed keys (``provider``)."""
+        from oci.object_storage.models import UpdateBucketDetails
+
+        from omefs.encryption import parse_encryption
+
+        enc = parse_encryption(encryption)
+        if enc is None or enc.mode == "customer":
+            raise ConfigError("an OCI bucket's default encryption is 'provider' (Oracle-managed) "
+                              "or 'kms' (a Vault key); a customer key is given per request",
+                              operation="set-encryption", provider="oci")
+        name, namespace, _ = self.split_path(bucket)
+        self._call_oci(self.oci_client.update_bucket, namespace_name=namespace, bucket_name=name,
+                       update_bucket_details=UpdateBucketDetails(kms_key_id=enc.key_id or ""))
 
     def exists(self, path: str, **kwargs: Any) -> bool:
         """Whether ``path`` exists; credentials that are refused raise rather than say "no"."""

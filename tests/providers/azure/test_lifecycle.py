@@ -82,3 +82,15 @@ def test_settings_the_management_plane_needs(azure_arm: ArmWorld):
     with pytest.raises(ConfigError, match="unique per storage account"):
         azure_arm.account.policy = {"rules": [copy.deepcopy(OTHER)]}
         lifecycle.set(URL, [Rule(id="otherLogs", expire_days=5)], auth=azure_arm.auth())
+
+
+def test_errors_name_the_account_and_show_no_secret(azure_arm: ArmWorld):
+    from omefs.errors import NotFoundError
+    from tests.servers.azure_arm import CLIENT_SECRET
+
+    with pytest.raises(NotFoundError) as caught:
+        lifecycle.get("azure://models@nosuchaccount", auth=azure_arm.auth())
+    token = azure_arm.arm.requests()[-1].headers["authorization"].removeprefix("Bearer ")
+    text = str(caught.value) + repr(caught.value)
+    assert "ResourceNotFound" in text and "nosuchaccount" in text
+    assert CLIENT_SECRET not in text and token not in text

@@ -55,3 +55,15 @@ def test_a_key_lists_versions_but_cannot_switch_them(versions_env, azure_arm):
     assert [v.size for v in omefs.list_versions("az://keyonly/a.txt", **key_only)] == [2, 1]
     with pytest.raises(ConfigError, match="management plane"):
         omefs.versioning("az://keyonly", **key_only)
+
+
+def test_adlfs_own_url_form_reads_a_version(versions_env):
+    fs = omefs.filesystem("az", **versions_env)
+    fs.mkdir("native")
+    omefs.versioning("az://native", enabled=True, **versions_env)
+    fs.pipe("native/a.txt", b"one")
+    fs.pipe("native/a.txt", b"two")
+    old = omefs.list_versions("az://native/a.txt", **versions_env)[1]
+    aware = omefs.filesystem("az", version_aware=True, **versions_env)
+    assert aware.cat_file(f"native/a.txt?versionid={old.version_id}") == b"one"
+    assert aware.cat_file(f"native/a.txt?version={old.version_id}") == b"one"

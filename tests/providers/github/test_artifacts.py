@@ -214,6 +214,16 @@ def test_corrupt_member_fails_its_crc(gh, gh_fs):
         gh_fs.cat(f"{ROOT}/bad/a.txt")
 
 
+def test_members_outside_the_artifact_are_left_out(gh, gh_fs):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("ok/a.txt", b"a")
+        zf.writestr("../escape.txt", b"x")
+        zf.writestr("/abs.txt", b"y")
+    gh.add_artifact(OWNER, REPO, "odd", zip_bytes=buf.getvalue())
+    assert gh_fs.find(f"{ROOT}/odd") == [f"{ROOT}/odd/ok/a.txt"]
+
+
 def test_errors(gh, gh_fs, three):
     with pytest.raises(NotFoundError, match=r"expired on \d{4}-\d\d-\d\d") as err:
         gh_fs.cat(f"{ROOT}/id:{three[2]['id']}/table.csv")

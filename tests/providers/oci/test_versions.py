@@ -36,3 +36,19 @@ def test_delete_marker_then_restore(oci_fake, oci_auth, oci_bucket):
     assert fs.cat(path) == b"a"
     assert fs.ls(path, versions=True, detail=False)[0] == f"{path}?version=" + \
         omefs.list_versions(url, **options)[0].version_id
+
+
+def test_copy_one_version_to_s3(oci_fake, oci_auth, oci_bucket, s3_env):
+    options = dict(auth=oci_auth, **oci_fs_options())
+    url = f"oci://{oci_fake.namespace}/{oci_bucket}/w.bin"
+    fs, path = omefs.url_to_fs(url, **options)
+    omefs.versioning(url, enabled=True, **options)
+    fs.pipe(path, b"old")
+    fs.pipe(path, b"new!")
+    old = omefs.list_versions(url, **options)[1]
+    s3_options = s3_env.storage_options()
+    omefs.filesystem("s3", **s3_options).mkdir("fromoci")
+    report = omefs.copy(url, "s3://fromoci/w.bin", version_id=old.version_id,
+                        src_options=options, dst_options=s3_options)
+    assert report.ok
+    assert omefs.filesystem("s3", **s3_options).cat("fromoci/w.bin") == b"old"

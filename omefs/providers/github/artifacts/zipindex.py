@@ -30,8 +30,11 @@ from typing import Any
 
 from omefs.errors import ChecksumMismatchError, ConfigError, OmefsError
 from omefs.providers.github.artifacts.remote import RemoteZip
+from omefs.redact import get_logger
 
-__all__ = ["Member", "RangedReader", "ZipIndex"]
+__all__ = ["Member", "RangedReader", "ZipIndex", "safe_name"]
+
+log = get_logger(__name__)
 
 _BLOCK = 64 << 10
 _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
@@ -39,6 +42,13 @@ _PIECE = 1 << 20
 _POINTS_KEPT = 8
 _COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate",
                 zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
+
+
+def safe_name(name: str) -> bool:
+    """Whether a member name is a plain relative path (no ``..``, ``.`` or empty segment, no
+    leading ``/`` or ``\\``): others could land outside the destination of a copy."""
+    parts = name.rstrip("/").split("/")
+    return not name.startswith(("/", "\\")) and all(p not in ("", ".", "..") for p in parts)
 
 
 class RangedReader(io.RawIOBase):
@@ -137,6 +147,11 @@ class ZipIndex:
             raise OmefsError(f"read artifact: not a readable zip file ({exc})",
                              operation="read artifact", uri=remote.uri, provider="github") from None
         self._lock = threading.Lock()
+        unsafe = [i.filename for i in infos if not safe_name(i.filename)]
+        if unsafe:
+            log.warning("%s: leaving out %d member(s) whose names are not plain relative paths: %s",
+                        remote.uri, len(unsafe), ", ".join(repr(n) for n in unsafe[:5]))
+        infos = [i for i in infos if safe_name(i.filename)]
         self.members = {i.filename: Member(i) for i in infos if not i.is_dir()}
         dirs = {i.filename.rstrip("/") for i in infos if i.is_dir()}
         for name in self.members:
