@@ -39,7 +39,7 @@ class GCSFileSystem(
     credential_kwargs: ClassVar[frozenset[str]] = frozenset({"token"})
 
     @gcsfs.retry.retry_request(retries=gcsfs.core.GCSFileSystem.retries)  # type: ignore[untyped-decorator]
-    async def _request(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+    async def _request_retried(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
         """gcsfs's request and retries, but a refused connection fails at once (see :mod:`.refused`)."""
         from omefs.providers.gcp.refused import request_once
 
@@ -58,7 +58,7 @@ class GCSFileSystem(
         if self.encryption is not None:
             headers, kwargs = gcs_encryption.apply(self.encryption, method,
                                                    self._format_path(path, args), headers, kwargs)
-        return await super()._request(method, path, *args, headers=headers, **kwargs)
+        return await self._request_retried(method, path, *args, headers=headers, **kwargs)
 
     def _process_object(self, bucket: str, object_metadata: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = super()._process_object(bucket, object_metadata)
