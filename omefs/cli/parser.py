@@ -342,19 +342,23 @@ def build_parser() -> argparse.ArgumentParser:
         summary="Mount a store's path as a local folder (FUSE)",
         description=(
             "Runs in the foreground until unmounted (Ctrl-C, or 'fusermount -u MOUNTPOINT').\n"
+            "Read-only unless --read-write (each written file is uploaded whole on close).\n"
             "Needs fusepy (pip install 'omefs[fuse]') and FUSE (/dev/fuse, fuse3/libfuse2)."
         ),
         usage="omefs mount [flags] URL MOUNTPOINT",
         examples=(
             "  omefs mount s3://my-bucket/data/ /mnt/data\n"
-            "  omefs mount --read-only gs://public-models/ ~/models\n"
+            "  omefs mount gs://public-models/ ~/models            # read-only\n"
+            "  omefs mount --read-write s3://my-bucket/out/ /mnt/out\n"
         ),
         handler="omefs.cli.mount:cmd_mount",
         parents=[single],
     )
     mount.add_argument("url", metavar="URL", help="the folder of the store to mount")
     mount.add_argument("mountpoint", metavar="MOUNTPOINT", help="an existing empty local folder")
-    mount.add_argument("--read-only", action="store_true", help="refuse every write")
+    mount.add_argument("--read-only", action="store_true", help="refuse every write (the default)")
+    mount.add_argument("--read-write", action="store_true",
+                       help="allow writes: each file is uploaded whole, and verified, when it is closed")
     mount.add_argument("--threads", action="store_true", help="serve FUSE requests from several threads")
 
     _mkdir.add_parser(subparsers, _add_verb, [single])
