@@ -15,6 +15,7 @@ from typing import Any
 from omefs.errors import ConfigError
 from omefs.lifecycle.hooks import LifecycleHooks, LifecycleTarget
 from omefs.lifecycle.model import Rule, check_rules, rules_from_data
+from omefs.types import AuthLike
 
 __all__ = ["delete", "get", "hooks_for", "set"]
 
@@ -45,7 +46,7 @@ def _bucket_uri(bucket_url: str) -> Any:
     return uri
 
 
-def _target(bucket_url: str, auth: Any, storage_options: dict[str, Any]) -> LifecycleTarget:
+def _target(bucket_url: str, auth: AuthLike, storage_options: dict[str, object]) -> LifecycleTarget:
     """The bucket with its filesystem (built as :func:`omefs.filesystem` builds it)."""
     from omefs.api import url_to_fs
 
@@ -54,7 +55,8 @@ def _target(bucket_url: str, auth: Any, storage_options: dict[str, Any]) -> Life
     return LifecycleTarget(fs=fs, uri=uri, url=bucket_url)
 
 
-def get(bucket_url: str, *, auth: Any = None, **storage_options: Any) -> builtins.list[Rule]:
+def get(bucket_url: str, *, auth: AuthLike = None,
+        **storage_options: object) -> builtins.list[Rule]:
     """The bucket's lifecycle rules, neutral; rules the neutral form cannot express come back
     as read-only extras (``rule.native`` holds the provider's document). No rules: ``[]``."""
     hooks = hooks_for(bucket_url)
@@ -63,8 +65,8 @@ def get(bucket_url: str, *, auth: Any = None, **storage_options: Any) -> builtin
 
 
 def set(  # noqa: A001 - omefs.lifecycle.set, as the interface names it
-    bucket_url: str, rules: Iterable[Rule | Mapping[str, Any]] | Mapping[str, Any], *,
-    dry_run: bool = False, auth: Any = None, **storage_options: Any,
+    bucket_url: str, rules: Iterable[Rule | Mapping[str, object]] | Mapping[str, object], *,
+    dry_run: bool = False, auth: AuthLike = None, **storage_options: object,
 ) -> dict[str, Any]:
     """Replace the bucket's lifecycle rules by ``rules``, keeping its native extras.
 
@@ -91,7 +93,7 @@ def set(  # noqa: A001 - omefs.lifecycle.set, as the interface names it
     return document
 
 
-def delete(bucket_url: str, *, auth: Any = None, **storage_options: Any) -> None:
+def delete(bucket_url: str, *, auth: AuthLike = None, **storage_options: object) -> None:
     """Remove every lifecycle rule of the bucket, native extras included."""
     hooks = hooks_for(bucket_url)
     target = _target(bucket_url, auth, storage_options)

@@ -292,11 +292,12 @@ class MultipartUpload:
 def _part_error(uri: str, part_num: int, exc: BaseException) -> OmefsError:
     if isinstance(exc, OmefsError):
         return exc
+    from omefs.errors import AuthError, NotFoundError, PermissionDeniedError
     from omefs.providers.error_mapping import translate
 
     mapped = translate(exc, "upload", uri, "oci")
-    if isinstance(mapped, OmefsError):
-        return mapped
+    if isinstance(mapped, (AuthError, NotFoundError, PermissionDeniedError)):
+        return mapped  # a meaning of its own; anything else says which part failed
     status = getattr(exc, "status", None)
     code = getattr(exc, "code", None)
     detail = f"HTTP {status} {code or ''}".strip() if status is not None else type(exc).__name__
