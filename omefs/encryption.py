@@ -54,8 +54,10 @@ __all__ = [
     "SecretBytes",
     "check_transport",
     "encryption_from_settings",
+    "get_bucket_default",
     "parse_encryption",
     "resolve_encryption",
+    "set_bucket_default",
 ]
 
 #: The neutral modes, in the order the docs list them.
@@ -293,6 +295,32 @@ def check_transport(enc: Encryption | None, url: str | None, provider: str) -> N
     raise ConfigError(
         f"a customer encryption key is only sent over HTTPS; the endpoint {parts.scheme}://"
         f"{parts.netloc} is not{hint}", operation="connect", provider=provider)
+
+
+def _bucket_fs(url: str, auth: Any, options: dict[str, Any], what: str) -> tuple[Any, str]:
+    from omefs.api import url_to_fs
+    from omefs.providers.registry import provider_of
+
+    fs, path = url_to_fs(url, auth=auth, **options)
+    if not callable(getattr(fs, what, None)):
+        label = provider_of(fs).label or provider_of(fs).name
+        raise ConfigError(f"{label} has no bucket default encryption that omefs can {what[:3]} "
+                          "(S3, GCS and OCI have one)", operation=what, uri=url)
+    return fs, path
+
+
+def get_bucket_default(url: str, auth: Any = None, **options: Any) -> dict[str, str | None] | None:
+    """The default encryption of the bucket of ``url`` (``{"mode", "key_id"}``; None: the
+    service's own keys): S3 GetBucketEncryption, GCS ``defaultKmsKeyName``, OCI ``kmsKeyId``."""
+    fs, path = _bucket_fs(url, auth, options, "get_bucket_encryption")
+    out: dict[str, str | None] | None = fs.get_bucket_encryption(path)
+    return out
+
+
+def set_bucket_default(url: str, encryption: Any, auth: Any = None, **options: Any) -> None:
+    """Set the default encryption of the bucket of ``url`` (``provider`` or ``kms``)."""
+    fs, path = _bucket_fs(url, auth, options, "set_bucket_encryption")
+    fs.set_bucket_encryption(path, encryption)
 
 
 class EncryptionOptions:

@@ -153,9 +153,8 @@ def test_canary_customer_key_never_shown(enc_s3, enc_gcs, caplog, capsys):
     canary = os.urandom(32)
     text = base64.b64encode(canary).decode()
     forms = (text, canary.hex(), base64.urlsafe_b64encode(canary).decode())
-    logging.getLogger().setLevel(logging.DEBUG)
     shown: list[str] = []
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG):  # the root logger: every library's DEBUG records
         for scheme, options in (("s3", enc_s3), ("gs", enc_gcs)):
             plain = omefs.filesystem(scheme, **options)
             plain.mkdir("canary")
@@ -175,7 +174,6 @@ def test_canary_customer_key_never_shown(enc_s3, enc_gcs, caplog, capsys):
                     call(*args, **kwargs)
                 shown += [str(err.value), repr(err.value)]
                 shown += [str(link) for link in _chain(err.value)]
-    logging.getLogger().setLevel(logging.WARNING)
     shown.append(caplog.text)
     shown += [r.getMessage() for r in caplog.records]
     captured = capsys.readouterr()
@@ -212,3 +210,14 @@ def test_facade_puts_and_multipart_uploads_carry_the_setting(enc_s3, sse_c_proxy
     assert fs.cat_file("s3://facade/two.bin", start=-4) == b"tail"
     with pytest.raises(omefs.EncryptionKeyError):
         omefs.storage("s3", **enc_s3).get("s3://facade/two.bin").read()
+
+
+def test_bucket_default_by_url(enc_s3):
+    from omefs.encryption import get_bucket_default, set_bucket_default
+
+    omefs.filesystem("s3", **enc_s3).mkdir("defaults")
+    arn = "arn:aws:kms:us-east-1:123456789012:key/abcd"
+    set_bucket_default("s3://defaults/any/key", {"mode": "kms", "key_id": arn}, **enc_s3)
+    assert get_bucket_default("s3://defaults", **enc_s3) == {"mode": "kms", "key_id": arn}
+    with pytest.raises(ConfigError, match="no bucket default encryption"):
+        get_bucket_default("memory://defaults")

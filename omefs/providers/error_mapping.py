@@ -31,7 +31,7 @@ from omefs.errors import (
 )
 from omefs.redact import redact_text
 
-__all__ = ["classify", "translate", "map_errors"]
+__all__ = ["classify", "translate", "map_errors", "has_service_error"]
 
 T = TypeVar("T")
 
@@ -64,7 +64,9 @@ _KEY_CODES = {
     "SseCustomerKeyRequired", "SseCustomerKeyMismatch",
 }
 _KEY_TEXT = re.compile(r"stored using a form of Server Side Encryption|"
-                       r"customer[- ]?(?:provided|supplied|specified) (?:encryption )?key", re.I)
+                       r"customer[- ]?(?:provided|supplied|specified) (?:encryption )?key|"
+                       r"encrypted with customer specified encryption|"
+                       + "|".join(sorted(_KEY_CODES)), re.I)
 #: What a caller does about an :class:`EncryptionKeyError`.
 KEY_HINT = ("give the key as encryption={'mode': 'customer', 'customer_key': ...} "
             "(in a copy: src_options; on the command line: --customer-key or "
@@ -148,6 +150,17 @@ def _code_and_status(exc: BaseException) -> tuple[str | None, int | None]:
     if resp is not None and hasattr(resp, "status_code"):
         return None, _int(resp.status_code)
     return None, None
+
+
+def has_service_error(exc: BaseException) -> bool:
+    """Whether the service's own error (an SDK exception with a code or status) is in ``exc``'s chain.
+
+    Some parents drop it: s3fs and adlfs, asked for a missing key, hear 404
+    on the object, then look for a folder of that name and raise a fresh
+    ``FileNotFoundError`` with no cause. Their omefs subclasses ask once more
+    to put the service's answer back (see ``S3FileSystem._info``).
+    """
+    return any(_code_and_status(link) != (None, None) for link in exception_chain(exc))
 
 
 def _int(value: Any) -> int | None:

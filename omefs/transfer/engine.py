@@ -64,6 +64,26 @@ log = logging.getLogger("omefs.transfer")
 PARTS_IN_FLIGHT = 4
 
 
+def _forget_listings(fs: Any, path: str) -> None:
+    """Drop the cached listings that ``path`` is in, after writing it another way.
+
+    The engine may write through obstore or a hook, not through ``fs``; and
+    fsspec keeps one cached instance per thread, so the caller's filesystem
+    is often another instance of the same class. Every cached instance of
+    that class forgets the listings (a needless drop costs one listing; a
+    stale one hides the copy from the caller's ``ls``/``find``).
+    """
+    instances = [fs, *list(getattr(type(fs), "_cache", {}).values())]
+    for instance in {id(i): i for i in instances}.values():
+        invalidate = getattr(instance, "invalidate_cache", None)
+        if not callable(invalidate):
+            continue
+        try:
+            invalidate(path)
+        except Exception as exc:  # noqa: BLE001 - a cache that cannot be dropped only costs staleness
+            log.debug("could not drop cached listings of %s: %s", path, exc)
+
+
 def _error_text(exc: BaseException) -> str:
     if classify(exc) is EncryptionKeyError and not isinstance(exc, EncryptionKeyError):
         # Read through obstore: say which option gives the key.
@@ -110,6 +130,7 @@ class Engine:
                 except asyncio.QueueEmpty:
                     return
                 item = await self.one(tasks[index])
+                _forget_listings(self.dst.fs, tasks[index].dst)
                 results[index] = item
                 self.progress.item(item)
 

@@ -92,7 +92,14 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
 from tests.servers.fake_http import serve_in_thread, shut_down
-from tests.servers.oci_sse import Sse, SseRefused, check_part, check_read, request_sse
+from tests.servers.oci_sse import (
+    Sse,
+    SseRefused,
+    check_copy_source,
+    check_part,
+    check_read,
+    request_sse,
+)
 from tests.servers.oci_sse import response_headers as sse_headers
 from tests.servers.oci_versions import (
     DeleteMarker,
@@ -251,6 +258,7 @@ class WorkRequest:
     errors: list[dict[str, str]] = field(default_factory=list)
     fail: tuple[str, str] | None = None
     source_version: str | None = None
+    sse: Sse | None = None  # what the request asked the copy's encryption to be
 
 
 class FakeOCI:
@@ -1257,6 +1265,9 @@ class _Handler(BaseHTTPRequestHandler):
                 bad = [k for k in meta if not k.startswith("opc-meta-")]
                 if bad:
                     raise ServiceError(400, "InvalidParameter", f"metadata keys must start opc-meta-: {bad}")
+                with fake._lock:
+                    # CreateMultipartUpload takes if-none-match: * (refused at once if the object exists).
+                    self._preconditions(bucket.objects.get(details["object"]))
                 upload = Upload(str(uuid.uuid4()), bucket.namespace, bucket.name, details["object"],
                                 details.get("contentType") or "application/octet-stream", meta,
                                 details.get("storageTier") or bucket.tier, fake.now(),
@@ -1303,6 +1314,8 @@ class _Handler(BaseHTTPRequestHandler):
             details = json.loads(body or b"{}")
             chosen = details.get("partsToCommit") or []
             with fake._lock:
+                # CommitMultipartUpload takes if-match / if-none-match, checked at commit time.
+                self._preconditions(bucket.objects.get(key))
                 pieces, digests = [], []
                 for item in sorted(chosen, key=lambda p: p["partNum"]):
                     stored = upload.parts.get(item["partNum"])
@@ -1337,6 +1350,7 @@ class _Handler(BaseHTTPRequestHandler):
                       if source_version else bucket.objects.get(details["sourceObjectName"]))
             if source is None or isinstance(source, DeleteMarker):
                 raise ServiceError(404, "ObjectNotFound", f"no object {details['sourceObjectName']!r}")
+            _sse(check_copy_source, source.sse, self.headers)
             wr = WorkRequest(
                 id="ocid1.objectstorageworkrequest.oc1.iad." + uuid.uuid4().hex,
                 compartment=bucket.compartment,
@@ -1348,6 +1362,7 @@ class _Handler(BaseHTTPRequestHandler):
                 tier=details.get("destinationObjectStorageTier"),
                 accepted=fake.now(),
                 source_version=source_version,
+                sse=_sse(request_sse, self.headers, None),
             )
             if fake.copy_failures:
                 wr.fail = fake.copy_failures.pop(0)
@@ -1384,8 +1399,10 @@ class _Handler(BaseHTTPRequestHandler):
         assert obj is not None and dest is not None
         meta = ({k2.lower(): v for k2, v in wr.metadata.items()} if wr.metadata is not None
                 else dict(obj.metadata))
+        sse = wr.sse if wr.sse and (wr.sse.kms_key_id or wr.sse.customer_sha256) else \
+            Sse(kms_key_id=dest.kms_key_id)
         dest.objects[dk] = StoredObject(obj.data, obj.content_type, meta, wr.tier or obj.tier,
-                                        fake.now(), obj.md5, obj.multipart_md5)
+                                        fake.now(), obj.md5, obj.multipart_md5, sse=sse)
         wr.status = "COMPLETED"
 
     def _work_request(self, path: str) -> None:

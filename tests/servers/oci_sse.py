@@ -13,6 +13,9 @@ As the OCI REST reference documents the headers ("PutObject",
   HeadObject of an SSE-C object need the key (400 without it, 400 with
   another one) — the fake's messages say "customer-provided encryption key";
 * a KMS key and a customer key on one request are refused;
+* CopyObject of an SSE-C source needs its key as ``opc-source-sse-customer-*``;
+  the copy is encrypted as the request's ``opc-sse-*`` headers say (else by
+  the destination bucket's ``kmsKeyId``);
 * answers to GetObject/HeadObject carry ``opc-sse-kms-key-id`` or
   ``opc-sse-customer-algorithm`` and ``opc-sse-customer-key-sha256``.
 """
@@ -25,7 +28,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["Sse", "check_part", "check_read", "request_sse", "response_headers"]
+__all__ = ["Sse", "check_copy_source", "check_part", "check_read", "request_sse",
+           "response_headers"]
 
 
 class SseRefused(Exception):
@@ -51,11 +55,11 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _customer(headers: Mapping[str, str]) -> str | None:
-    """The key hash an SSE-C request carries (checked), or None."""
-    algo = _header(headers, "opc-sse-customer-algorithm")
-    key = _header(headers, "opc-sse-customer-key")
-    sha = _header(headers, "opc-sse-customer-key-sha256")
+def _customer(headers: Mapping[str, str], prefix: str = "opc-sse-customer-") -> str | None:
+    """The key hash an SSE-C request carries under ``prefix`` (checked), or None."""
+    algo = _header(headers, prefix + "algorithm")
+    key = _header(headers, prefix + "key")
+    sha = _header(headers, prefix + "key-sha256")
     if not (algo or key or sha):
         return None
     if algo != "AES256" or not key or not sha:
@@ -93,9 +97,10 @@ def check_part(upload: Sse, headers: Mapping[str, str]) -> None:
                          "does not match the one the multipart upload was created with")
 
 
-def check_read(obj: Sse, headers: Mapping[str, str]) -> None:
-    """GetObject/HeadObject of an SSE-C object needs its key."""
-    given = _customer(headers)
+def check_read(obj: Sse, headers: Mapping[str, str], prefix: str = "opc-sse-customer-") -> None:
+    """GetObject/HeadObject of an SSE-C object needs its key (CopyObject: as
+    ``opc-source-sse-customer-*``, :func:`check_copy_source`)."""
+    given = _customer(headers, prefix)
     if obj.customer_sha256 is None:
         if given:
             raise SseRefused(400, "InvalidParameter", "the object is not encrypted with a "
@@ -107,6 +112,11 @@ def check_read(obj: Sse, headers: Mapping[str, str]) -> None:
     if given != obj.customer_sha256:
         raise SseRefused(400, "InvalidParameter", "the customer-provided encryption key does not "
                          "match the key the object was encrypted with")
+
+
+def check_copy_source(obj: Sse, headers: Mapping[str, str]) -> None:
+    """CopyObject of an SSE-C source needs its key as ``opc-source-sse-customer-*``."""
+    check_read(obj, headers, "opc-source-sse-customer-")
 
 
 def response_headers(obj: Sse) -> dict[str, str]:

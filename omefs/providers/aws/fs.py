@@ -25,7 +25,7 @@ from omefs.errors import EncryptionKeyError
 from omefs.providers.aws import PROVIDER
 from omefs.providers.aws import encryption as sse
 from omefs.providers.base import URISyntaxError
-from omefs.providers.error_mapping import ASYNC_METHODS, KEY_HINT, map_errors
+from omefs.providers.error_mapping import ASYNC_METHODS, KEY_HINT, has_service_error, map_errors
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.versioned import VersionedMixin
 
@@ -104,13 +104,28 @@ class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSyst
 
     async def _info(self, path: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """s3fs's ``info`` plus ``encryption`` (from HeadObject; an entry from a listing
-        cache has none, except on a filesystem with an encryption setting, which asks)."""
+        cache has none, except on a filesystem with an encryption setting, which asks).
+
+        A missing key's error keeps S3's answer (``NoSuchKey``/404) as its
+        cause: s3fs hears the 404 of ``HeadObject``, then looks for a folder of
+        that name and raises a new ``FileNotFoundError`` without it; code that
+        reads ``exc.__cause__`` needs the service's answer, so it is asked for
+        once more on that (rare) path.
+        """
         if self.encryption is not None:
             kwargs["refresh"] = True
         token = _HEAD.set(None)
         try:
             info: dict[str, Any] = await super()._info(path, *args, **kwargs)
             head = _HEAD.get()
+        except FileNotFoundError as exc:
+            bucket, key, _ = self.split_path(path)
+            if key and not has_service_error(exc):
+                try:
+                    await self._call_s3("head_object", Bucket=bucket, Key=key)
+                except FileNotFoundError as answer:
+                    exc.__cause__ = answer
+            raise
         finally:
             _HEAD.reset(token)
         if head is not None and info.get("type") == "file":
@@ -120,7 +135,7 @@ class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSyst
     def get_bucket_encryption(self, bucket: str) -> dict[str, Any] | None:
         """The bucket's default encryption (GetBucketEncryption), neutral; None when unset."""
         try:
-            out = self.call_s3("get_bucket_encryption", Bucket=self._strip_protocol(bucket))
+            out = self.call_s3("get_bucket_encryption", Bucket=self.split_path(bucket)[0])
         except Exception as exc:  # noqa: BLE001 - "no default" is an error code
             if "ServerSideEncryptionConfigurationNotFoundError" in repr(exc):
                 return None
@@ -129,7 +144,7 @@ class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSyst
 
     def set_bucket_encryption(self, bucket: str, encryption: Any) -> None:
         """Set the bucket's default encryption (PutBucketEncryption)."""
-        self.call_s3("put_bucket_encryption", Bucket=self._strip_protocol(bucket),
+        self.call_s3("put_bucket_encryption", Bucket=self.split_path(bucket)[0],
                      ServerSideEncryptionConfiguration=sse.bucket_rule(encryption))
 
     @classmethod

@@ -25,7 +25,7 @@ from adlfs.spec import _create_aio_blob_service_client
 
 from omefs.encryption import EncryptionOptions, check_transport
 from omefs.providers.azure.uri import split_path
-from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
+from omefs.providers.error_mapping import ASYNC_METHODS, has_service_error, map_errors
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.versioned import VersionedMixin
 
@@ -72,6 +72,40 @@ class AzureBlobFileSystem(
             kwargs["account_name"] = _account_from_url(url)
         return kwargs
 
+    def invalidate_cache(self, path: str | None = None) -> None:
+        """Forget the cached listing of ``path`` and of every folder above it.
+
+        adlfs drops only the written path's parent, so a listing of a folder
+        higher up, cached before the write, kept hiding the new sub-folder.
+        """
+        super().invalidate_cache(path)
+        if path is None:
+            return
+        parent = str(self._strip_protocol(path)).rstrip("/")
+        while parent:
+            self.dircache.pop(parent, None)
+            parent = parent.rpartition("/")[0]
+        self.dircache.pop("", None)
+
+    async def _pipe_file(self, path: str, value: Any, *args: Any, **kwargs: Any) -> Any:
+        """adlfs's ``pipe_file``; then the listings the new blob is in are dropped.
+
+        adlfs drops the blob's parent without its container (a name no cached
+        listing has), so a listing taken before kept hiding the blob.
+        """
+        try:
+            return await super()._pipe_file(path, value, *args, **kwargs)
+        finally:
+            self.invalidate_cache(path)
+
+    async def _cp_file(self, path1: str, path2: str, **kwargs: Any) -> Any:
+        """adlfs's ``cp_file``; then the listings the copy is in are dropped (adlfs drops only
+        the containers' own)."""
+        try:
+            return await super()._cp_file(path1, path2, **kwargs)
+        finally:
+            self.invalidate_cache(path2)
+
     async def _cat_file(self, path: str, start: int | None = None, end: int | None = None,
                         version_id: str | None = None, **kwargs: Any) -> bytes:
         """adlfs's ranged read, plus negative offsets (from the end) as s3fs and gcsfs take them."""
@@ -87,9 +121,25 @@ class AzureBlobFileSystem(
         return data
 
     async def _info(self, path: str, *args: Any, **kwargs: Any) -> Any:
+        """adlfs's ``info``; a missing blob's error keeps Azure's answer (``BlobNotFound``) as its cause.
+
+        adlfs hears ``BlobNotFound``, then looks for a folder of that name and
+        raises a new ``FileNotFoundError`` without it; code that reads
+        ``exc.__cause__`` needs the service's answer, so it is asked for once
+        more on that (rare) path.
+        """
         token = _FROM_PROPERTIES.set(True)
         try:
             return await super()._info(path, *args, **kwargs)
+        except FileNotFoundError as exc:
+            container, blob, _ = self.split_path(path)
+            if blob and not has_service_error(exc):
+                try:
+                    async with self.service_client.get_blob_client(container, blob) as client:
+                        await client.get_blob_properties()
+                except Exception as answer:  # noqa: BLE001 - kept as the cause, whatever it is
+                    exc.__cause__ = answer
+            raise
         finally:
             _FROM_PROPERTIES.reset(token)
 

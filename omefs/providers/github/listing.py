@@ -122,7 +122,11 @@ class ReleaseListing(ReleasesConnection):
                     operation="stat", uri=uri, provider="github",
                 )
         else:
-            raw = self.client.get_release_by_tag(owner, repo, tag, uri=uri)
+            missing: NotFoundError | None = None
+            try:
+                raw = self.client.release_by_tag(owner, repo, tag, uri=uri)
+            except NotFoundError as exc:
+                raw, missing = None, exc
             if raw is None and self.client.gh_auth is not None:
                 # Drafts are not found by tag; they are listed to those who may see them.
                 for entry in self._release_entries(p, refresh=True):
@@ -134,7 +138,7 @@ class ReleaseListing(ReleasesConnection):
                     f"no release with tag {tag!r} in {owner}/{repo} (or the repository does not "
                     "exist or is not visible to these credentials)",
                     operation="stat", uri=uri, provider="github",
-                )
+                ) from missing
         entry = release_entry(raw, p.release_path)
         self._releases[key] = (time.monotonic(), entry)
         return entry

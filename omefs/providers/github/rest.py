@@ -220,8 +220,9 @@ class RestClient:
                     raise AlreadyExistsError(
                         f"{operation}: it already exists on GitHub [HTTP 422: {message}]",
                         operation=operation, uri=uri, provider="github",
-                    ) from None
-                raise self.error(status, message, operation, uri) from None
+                    ) from exc
+                # The client's error stays the cause, as every omefs error keeps the SDK's.
+                raise self.error(status, message, operation, uri) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if verb in IDEMPOTENT and failures < SERVER_RETRIES:
                     self._backoff(failures)
@@ -271,6 +272,11 @@ class RestClient:
     def get_release_by_tag(self, owner: str, repo: str, tag: str, *, uri: str | None) -> dict[str, Any] | None:
         """The published release of ``tag``, or None (drafts are not found this way)."""
         return self._release_or_none(owner, repo, f"tags/{quote(tag, safe='')}", "stat release", uri)
+
+    def release_by_tag(self, owner: str, repo: str, tag: str, *, uri: str | None) -> dict[str, Any]:
+        """The published release of ``tag``; :class:`NotFoundError` (GitHub's 404 as its cause) if none."""
+        return self._object("GET", f"{self._repo_url(owner, repo)}/releases/tags/{quote(tag, safe='')}",
+                            operation="stat release", uri=uri)
 
     def get_latest_release(self, owner: str, repo: str, *, uri: str | None) -> dict[str, Any] | None:
         """GitHub's latest release (newest published, not a draft or prerelease), or None."""

@@ -65,14 +65,14 @@ class ReleaseUploads(ReleaseListing):
         rp = p.release()
         try:
             return self._release(rp, refresh=refresh)
-        except NotFoundError:
+        except NotFoundError as missing:
             fields = self._wants_create(create_release)
             if fields is False:
                 raise NotFoundError(
                     f"{operation}: release {p.tag!r} does not exist in {p.owner}/{p.repo}; create "
                     f"it first (fs.mkdir('{rp.path}')) or pass create_release=True",
                     operation=operation, uri=self._uri(p), provider="github",
-                ) from None
+                ) from missing
         return self._create_release(rp, fields)
 
     def _create_release(self, rp: ReleasePath, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -269,7 +269,16 @@ class OCIConnection(AuthMixin, EncryptionOptions, ocifs.OCIFileSystem):  # type:
             ).headers
         except ServiceError as exc:
             if exc.status == 404:
-                return super().info(path, **kwargs)  # a folder, or not there
+                # A folder (objects under KEY/), or not there: one listing says which.
+                try:
+                    under = self._call_oci(self.oci_client.list_objects, namespace_name=namespace,
+                                           bucket_name=bucket, prefix=key.rstrip("/") + "/",
+                                           limit=1).data.objects
+                except ServiceError as err:
+                    raise ocifs.core.translate_oci_error(err) from err
+                if under:
+                    return CaseInsensitiveDict({"name": name.rstrip("/"), "size": 0,
+                                                "type": "directory"})
             if exc.status == 400 and (self.encryption is None or self.encryption.mode != "customer"):
                 # HeadObject of an SSE-C object without its key: a bare 400.
                 from omefs.errors import EncryptionKeyError

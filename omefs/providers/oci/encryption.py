@@ -10,7 +10,7 @@ neutral        OCI (REST headers; the SDK's keyword arguments)
                ``opc-sse-customer-key`` (base64) and
                ``opc-sse-customer-key-sha256`` on PutObject,
                CreateMultipartUpload, **every** UploadPart, GetObject and
-               HeadObject
+               HeadObject; on CopyObject also as ``opc-source-sse-customer-*``
 =============  ==============================================================
 
 HeadObject and GetObject report ``opc-sse-kms-key-id`` for a Vault-key
@@ -33,21 +33,28 @@ __all__ = ["EncryptingClient", "call_kwargs", "describe_headers"]
 
 #: SDK calls that take the SSE-C headers.
 _CUSTOMER_CALLS = frozenset({"put_object", "create_multipart_upload", "upload_part", "get_object",
-                             "head_object"})
+                             "head_object", "copy_object"})
 #: SDK calls that take ``opc-sse-kms-key-id``.
-_KMS_CALLS = frozenset({"put_object", "create_multipart_upload", "upload_part"})
+_KMS_CALLS = frozenset({"put_object", "create_multipart_upload", "upload_part", "copy_object"})
 
 
 def call_kwargs(enc: Encryption | None, call: str) -> dict[str, Any]:
-    """The SDK keyword arguments that carry ``enc`` on the call named ``call``."""
+    """The SDK keyword arguments that carry ``enc`` on the call named ``call``.
+
+    A CopyObject inside one filesystem reads its source and writes its copy with
+    the same setting: the customer key goes as the source's key too.
+    """
     if enc is None:
         return {}
     if enc.mode == "kms" and call in _KMS_CALLS:
         return {"opc_sse_kms_key_id": enc.key_id}
     if enc.mode == "customer" and call in _CUSTOMER_CALLS:
-        return {"opc_sse_customer_algorithm": "AES256",
-                "opc_sse_customer_key": enc.key_base64,
-                "opc_sse_customer_key_sha256": enc.key_sha256_base64}
+        out = {"opc_sse_customer_algorithm": "AES256",
+               "opc_sse_customer_key": enc.key_base64,
+               "opc_sse_customer_key_sha256": enc.key_sha256_base64}
+        if call == "copy_object":
+            out.update({k.replace("opc_sse_", "opc_source_sse_"): v for k, v in out.items()})
+        return out
     return {}
 
 

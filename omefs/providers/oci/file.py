@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import ocifs
 import ocifs.core
+from oci.exceptions import ServiceError
 
 from omefs.providers.oci.checksum import META_MD5_KEY
 from omefs.providers.oci.connection import info_checksums, service_errors
 from omefs.providers.oci.download import check_md5, read_range
 from omefs.providers.oci.limits import MIN_PART_SIZE
 from omefs.providers.oci.multipart import MultipartUpload
+from omefs.providers.oci.writing import EXCLUSIVE, exists_error
 
 if TYPE_CHECKING:
     from omefs.providers.oci.fs import OCIFileSystem
@@ -45,6 +47,10 @@ class OCIFile(ocifs.core.OCIFile):  # type: ignore[misc]
     never reaches one part is a single PUT with ``Content-MD5``. Leaving a
     ``with`` block with an exception aborts the upload instead of
     committing what was written so far.
+
+    Mode ``"xb"`` creates exclusively: the PUT or the multipart upload carries
+    ``if-none-match: *``, so the service refuses to replace an object that
+    appeared after the file was opened (:class:`~omefs.errors.AlreadyExistsError`).
 
     Reading: ranges are retried (throttling, 5xx, resets, short bodies),
     pinned to the version opened (``If-Match``), and a file read from
@@ -104,8 +110,17 @@ class OCIFile(ocifs.core.OCIFile):  # type: ignore[misc]
                 max_concurrency=self.fs.max_concurrency,
                 content_type=self.kwargs.get("content_type") or "application/octet-stream",
                 storage_tier=self.kwargs.get("storage_tier"), metadata=meta,
-                uri=f"oci://{self.path}",
-            ).start()
+                uri=f"oci://{self.path}", create_kwargs=self._condition,
+                commit_kwargs=self._condition,
+            )
+            try:
+                self._upload.start()
+            except ServiceError as exc:
+                self._upload = None
+                refused = exists_error(exc, f"oci://{self.path}") if self._condition else None
+                if refused is None:
+                    raise
+                raise refused from exc
         self._parts += 1
         try:
             self._upload.submit(self._parts, data)
@@ -134,25 +149,36 @@ class OCIFile(ocifs.core.OCIFile):  # type: ignore[misc]
         # False: fsspec must not reset the buffer, which keeps the unsent remainder.
         return False
 
+    @property
+    def _condition(self) -> dict[str, str] | None:
+        """The write's precondition: ``if-none-match: *`` in mode ``"xb"``."""
+        return EXCLUSIVE if self.mode == "xb" else None
+
     @service_errors
     def commit(self, **kwargs: Any) -> None:
         """Make the object visible: the single PUT, or the multipart commit (checked)."""
         if self._upload is not None:
             try:
                 self._upload.complete()
+            except ServiceError as exc:
+                refused = exists_error(exc, f"oci://{self.path}") if self._condition else None
+                if refused is None:
+                    raise
+                raise refused from exc
             finally:
                 self._upload.close()
-            self._upload = None
+                self._upload = None
+                self.fs.invalidate_cache(self.path)
         elif self._single is not None or self.buffer is not None:
             data = self._single if self._single is not None else _value(self.buffer)
             meta = self.kwargs.get("metadata") or self.kwargs.get("opc_meta")
             self.fs.put_single(f"{self.bucket}@{self.namespace}/{self.key}", data,
                                content_type=self.kwargs.get("content_type"),
-                               metadata=meta, storage_tier=self.kwargs.get("storage_tier"))
+                               metadata=meta, storage_tier=self.kwargs.get("storage_tier"),
+                               exclusive=self._condition is not None)
         self._single = None
         self.buffer = None
         self.fs.invalidate_cache(self.path)
-        self.fs.invalidate_cache(self.fs._parent(self.path))
 
     @service_errors
     def discard(self) -> None:

@@ -45,7 +45,7 @@ from typing import Any
 import fsspec
 from fsspec.spec import AbstractFileSystem
 
-from omefs.errors import ChecksumMismatchError, ConfigError
+from omefs.errors import AlreadyExistsError, ChecksumMismatchError, ConfigError
 from omefs.providers.error_mapping import SYNC_METHODS, map_errors
 from omefs.providers.oci.connection import check_size, info_checksums, service_errors, signer_of
 from omefs.providers.oci.copy import CopyResult, copy_object
@@ -59,7 +59,7 @@ __all__ = ["OCIFileSystem", "OCIFile"]
 
 log = get_logger(__name__)
 
-_WRITE_MODES = {"w", "wb", "a", "ab"}
+_WRITE_MODES = {"w", "wb", "a", "ab", "xb"}
 
 
 @map_errors(*SYNC_METHODS, "copy", "mv", "rename", "cat", "exists", "touch", "rmdir")
@@ -106,7 +106,14 @@ class OCIFileSystem(OCIVersions, OCIReading):
             return version
         bucket, namespace, key = self.split_path(path)
         if mode not in {"r", "rb"} | _WRITE_MODES:
-            raise ValueError(f"mode must be one of 'rb', 'wb', 'ab', got {mode!r}")
+            raise ValueError(f"mode must be one of 'rb', 'wb', 'ab', 'xb', got {mode!r}")
+        if mode == "xb" and self.exists(f"{bucket}@{namespace}/{key}"):
+            # Refused here, before any byte is buffered; the write itself is
+            # conditional too (if-none-match), for an object created meanwhile.
+            raise AlreadyExistsError(
+                f"oci://{bucket}@{namespace}/{key} exists: mode 'xb' creates a new object only",
+                operation="open", uri=f"oci://{bucket}@{namespace}/{key}", provider="oci",
+            )
         if mode in _WRITE_MODES:
             block_size = check_size("block_size", block_size or self.part_size, MIN_PART_SIZE,
                                      MAX_PART_SIZE)
@@ -148,7 +155,7 @@ class OCIFileSystem(OCIVersions, OCIReading):
             source_etag=source.get("etag"), poll_interval=self.copy_poll_interval,
             timeout=self.copy_timeout, uri=uri,
         )
-        self.invalidate_cache(self._parent(f"{b2}@{n2}/{k2}"))
+        self.invalidate_cache(f"{b2}@{n2}/{k2}")
         if self.verify_checksums:
             _check_copy(source, self.info(path2), uri)
         log.debug("copied %s in %.2fs (%d polls of work request %s)", uri, result.duration,
@@ -174,8 +181,11 @@ class OCIFileSystem(OCIVersions, OCIReading):
             b1, n1, k1 = self.split_path(path1)
             b2, n2, k2 = self.split_path(path2)
             if (b1, n1) == (b2, n2) and k1 and k2 and k1 != k2 and self.isfile(path1):
-                self.rename(path1, path2)
-                self.invalidate_cache(self._parent(f"{b2}@{n2}/{k2}"))
+                try:
+                    self.rename(path1, path2)
+                finally:
+                    self.invalidate_cache(f"{b1}@{n1}/{k1}")
+                    self.invalidate_cache(f"{b2}@{n2}/{k2}")
                 return
         AbstractFileSystem.mv(self, path1, path2, recursive=recursive, maxdepth=maxdepth, **kwargs)
 

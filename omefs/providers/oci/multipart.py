@@ -63,6 +63,9 @@ class MultipartUpload:
         uri: the object's URI, for messages.
         part_kwargs: extra keyword arguments for every ``upload_part`` call
             (SSE-C headers, say).
+        create_kwargs, commit_kwargs: extra keyword arguments for
+            ``create_multipart_upload`` and ``commit_multipart_upload``
+            (``if_none_match="*"`` for an exclusive create, say).
         on_part: called (from a worker thread) with each part once it is stored.
     """
 
@@ -80,6 +83,7 @@ class MultipartUpload:
         uri: str | None = None,
         part_kwargs: Mapping[str, Any] | None = None,
         create_kwargs: Mapping[str, Any] | None = None,
+        commit_kwargs: Mapping[str, Any] | None = None,
         on_part: Callable[[PartResult], None] | None = None,
     ) -> None:
         self.client = client
@@ -94,6 +98,7 @@ class MultipartUpload:
         self.uri = uri or f"oci://{bucket}@{namespace}/{key}"
         self.part_kwargs = dict(part_kwargs or {})
         self.create_kwargs = dict(create_kwargs or {})
+        self.commit_kwargs = dict(commit_kwargs or {})
         self.on_part = on_part
         self.upload_id: str | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -251,7 +256,7 @@ class MultipartUpload:
             ]
         )
         return self.client.commit_multipart_upload(
-            self.namespace, self.bucket, self.key, self.upload_id, details
+            self.namespace, self.bucket, self.key, self.upload_id, details, **self.commit_kwargs
         )
 
     def abort(self) -> None:

@@ -12,17 +12,32 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fsspec.callbacks import DEFAULT_CALLBACK
+from oci.exceptions import ServiceError
 
-from omefs.errors import ChecksumMismatchError
+from omefs.errors import AlreadyExistsError, ChecksumMismatchError
 from omefs.providers.oci.checksum import META_MD5_KEY, b64md5, digest_to_b64
-from omefs.providers.oci.connection import OCIConnection, service_errors
+from omefs.providers.oci.connection import service_errors
 from omefs.providers.oci.limits import MAX_PART_SIZE, MAX_PARTS, MiB
+from omefs.providers.oci.listing import OCIListing
 from omefs.providers.oci.multipart import MultipartUpload
 
-__all__ = ["OCIWriting"]
+__all__ = ["OCIWriting", "EXCLUSIVE", "exists_error"]
+
+#: The condition of an exclusive create: "fail if any object has this name" (OCI's ``if-none-match``).
+EXCLUSIVE = {"if_none_match": "*"}
 
 
-class OCIWriting(OCIConnection):
+def exists_error(exc: BaseException, uri: str) -> AlreadyExistsError | None:
+    """The error for an exclusive create the service refused (412) because the object exists."""
+    if isinstance(exc, ServiceError) and exc.status == 412:
+        return AlreadyExistsError(
+            f"{uri} exists: an exclusive create (mode 'xb' or mode='create') does not replace "
+            f"an object [412 {exc.code}]", operation="put", uri=uri, provider="oci",
+        )
+    return None
+
+
+class OCIWriting(OCIListing):
     """Uploads: one request up to ``multipart_threshold``, parallel verified parts above it."""
 
     # -- writing ------------------------------------------------------------
@@ -42,9 +57,15 @@ class OCIWriting(OCIConnection):
         content_type: str | None = None,
         metadata: Mapping[str, str] | None = None,
         storage_tier: str | None = None,
+        exclusive: bool = False,
         **kwargs: Any,
     ) -> Any:
-        """One ``PutObject`` with ``Content-MD5`` (the service rejects a corrupted body)."""
+        """One ``PutObject`` with ``Content-MD5`` (the service rejects a corrupted body).
+
+        ``exclusive=True`` sends ``if-none-match: *``: the service refuses the
+        write if the object exists, and :class:`~omefs.errors.AlreadyExistsError`
+        (a ``FileExistsError``) is raised with its answer as the cause.
+        """
         bucket, namespace, key = self.split_path(path)
         md5 = b64md5(data)
         meta = {k[9:] if k.lower().startswith("opc-meta-") else k: v for k, v in (metadata or {}).items()}
@@ -52,18 +73,27 @@ class OCIWriting(OCIConnection):
             kwargs["opc_meta"] = meta
         if storage_tier:
             kwargs["storage_tier"] = storage_tier
-        response = self.oci_client.put_object(
-            namespace, bucket, key, data, content_md5=md5, content_length=len(data),
-            content_type=content_type or mimetypes.guess_type(key)[0] or "application/octet-stream",
-            **kwargs,
-        )
+        if exclusive:
+            kwargs.update(EXCLUSIVE)
+        try:
+            response = self.oci_client.put_object(
+                namespace, bucket, key, data, content_md5=md5, content_length=len(data),
+                content_type=content_type or mimetypes.guess_type(key)[0] or "application/octet-stream",
+                **kwargs,
+            )
+        except ServiceError as exc:
+            refused = exists_error(exc, f"oci://{bucket}@{namespace}/{key}") if exclusive else None
+            if refused is None:
+                raise
+            raise refused from exc
+        finally:
+            self.invalidate_cache(f"{bucket}@{namespace}/{key}")
         echoed = response.headers.get("opc-content-md5")
         if self.verify_checksums and echoed and echoed != md5:
             raise ChecksumMismatchError(
                 f"the service stored MD5 {echoed} but the bytes sent have MD5 {md5}",
                 operation="put", uri=f"oci://{bucket}@{namespace}/{key}", provider="oci",
             )
-        self.invalidate_cache(self._parent(f"{bucket}@{namespace}/{key}"))
         return response
 
     def _upload(
@@ -78,6 +108,7 @@ class OCIWriting(OCIConnection):
         storage_tier: str | None,
         callback: Any,
         check_source: Callable[[], None] | None = None,
+        exclusive: bool = False,
     ) -> None:
         bucket, namespace, key = self.split_path(path)
         uri = f"oci://{bucket}@{namespace}/{key}"
@@ -85,7 +116,7 @@ class OCIWriting(OCIConnection):
         callback.set_size(size)
         if size <= self.multipart_threshold:
             self.put_single(path, read(0, size), content_type=content_type, metadata=metadata,
-                            storage_tier=storage_tier)
+                            storage_tier=storage_tier, exclusive=exclusive)
             callback.relative_update(size)
             return
         meta = dict(metadata or {})
@@ -101,7 +132,8 @@ class OCIWriting(OCIConnection):
         upload = MultipartUpload(
             self.oci_client, namespace, bucket, key, max_concurrency=self.max_concurrency,
             content_type=content_type, storage_tier=storage_tier, metadata=meta, uri=uri,
-            on_part=done,
+            on_part=done, create_kwargs=EXCLUSIVE if exclusive else None,
+            commit_kwargs=EXCLUSIVE if exclusive else None,
         )
         try:
             with upload.start():
@@ -112,9 +144,14 @@ class OCIWriting(OCIConnection):
                     upload.wait()
                     check_source()
                 upload.complete()
+        except ServiceError as exc:
+            refused = exists_error(exc, uri) if exclusive else None
+            if refused is None:
+                raise
+            raise refused from exc
         finally:
             upload.close()
-        self.invalidate_cache(self._parent(f"{bucket}@{namespace}/{key}"))
+            self.invalidate_cache(f"{bucket}@{namespace}/{key}")
 
     @service_errors
     def put_file(self, lpath: str, rpath: str, callback: Any = DEFAULT_CALLBACK,
@@ -122,8 +159,6 @@ class OCIWriting(OCIConnection):
         """Upload a local file: one verified PUT, or a parallel multipart upload if it is large."""
         if os.path.isdir(lpath):
             return None  # OCI has no folders to create
-        if mode == "create" and self.exists(rpath):
-            raise FileExistsError(rpath)
         before = os.stat(lpath)
         with open(lpath, "rb") as fh:
             fd = fh.fileno()
@@ -145,15 +180,17 @@ class OCIWriting(OCIConnection):
                 content_type=kwargs.pop("content_type", None),
                 metadata=kwargs.pop("metadata", None),
                 storage_tier=kwargs.pop("storage_tier", None),
-                callback=callback, check_source=source_unchanged,
+                callback=callback, check_source=source_unchanged, exclusive=mode == "create",
             )
         return None
 
     @service_errors
     def pipe_file(self, path: str, value: bytes, mode: str = "overwrite", **kwargs: Any) -> None:
-        """Write ``value`` to ``path``: one verified PUT, or a parallel multipart upload."""
-        if mode == "create" and self.exists(path):
-            raise FileExistsError(path)
+        """Write ``value`` to ``path``: one verified PUT, or a parallel multipart upload.
+
+        ``mode="create"`` writes only if no object has that name (``if-none-match: *``),
+        else raises :class:`~omefs.errors.AlreadyExistsError` (a ``FileExistsError``).
+        """
         view = memoryview(value).cast("B")
         self._upload(
             path, len(view), lambda offset, length: bytes(view[offset:offset + length]),
@@ -161,7 +198,7 @@ class OCIWriting(OCIConnection):
             content_type=kwargs.pop("content_type", None),
             metadata=kwargs.pop("metadata", None),
             storage_tier=kwargs.pop("storage_tier", None),
-            callback=DEFAULT_CALLBACK,
+            callback=DEFAULT_CALLBACK, exclusive=mode == "create",
         )
 
 

@@ -14,8 +14,7 @@ import pytest
 
 import omefs
 from omefs.errors import ConfigError, EncryptionKeyError, OmefsError, PermissionDeniedError
-from tests.servers.checking_proxy import CheckingProxy
-from tests.servers.sse_c_proxy import SseCChecker
+from tests.servers.encryption_fixtures import *  # noqa: F401,F403
 
 KEY = base64.b64encode(os.urandom(32)).decode()
 KMS = "arn:aws:kms:us-east-1:123456789012:key/0b5e0f43-1111-2222-3333-444455556666"
@@ -28,21 +27,12 @@ MODES = {
 MiB = 1 << 20
 
 
-@pytest.fixture(scope="module")
-def sse_c_proxy(moto_server):
-    with CheckingProxy(moto_server.endpoint, SseCChecker()) as proxy:
-        yield proxy
-
-
 @pytest.fixture
-def s3(s3_env, sse_c_proxy):
-    """A plain filesystem through the SSE-C proxy, with a bucket."""
-    sse_c_proxy.reset()
-    opts = {"key": "testing", "secret": "testing",
-            "client_kwargs": {"endpoint_url": sse_c_proxy.endpoint}}
-    fs = omefs.filesystem("s3", **opts)
+def s3(enc_s3):
+    """A plain filesystem through the SSE-C check, with a bucket."""
+    fs = omefs.filesystem("s3", **enc_s3)
     fs.mkdir("enc")
-    return fs, opts
+    return fs, enc_s3
 
 
 @pytest.mark.parametrize("mode", list(MODES))

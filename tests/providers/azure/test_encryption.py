@@ -9,6 +9,7 @@ the ``x-ms-encryption-*`` headers, which the checker takes off before Azurite.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 from datetime import datetime, timedelta, timezone
 
@@ -73,14 +74,21 @@ def test_write_single_and_blocks_read_back_and_info(azure, cpk_proxy, mode):
         assert {e["encryption"]["key_id"] for e in fs.ls("enc", detail=True)} == {"weights-scope"}
 
 
-def test_customer_key_blob_without_its_key_is_refused(azure, cpk_proxy):
+def test_customer_key_blob_without_its_key_is_refused(azure, cpk_proxy, caplog):
+    """(The canary: the key shows in no DEBUG record and no error text of this test.)"""
+    caplog.set_level(logging.DEBUG)  # the root logger, restored afterwards
+    _refusals(azure, cpk_proxy)
+    assert caplog.records and KEY not in caplog.text
+
+
+def _refusals(azure, cpk_proxy):
     fs, _ = azure
     fs.pipe_file("enc/c.bin", b"secret data", encryption=CUSTOMER)
     fs.invalidate_cache()
     seen = len(cpk_proxy.requests)
     with pytest.raises(EncryptionKeyError, match="src_options") as err:
         fs.cat_file("enc/c.bin")
-    assert isinstance(err.value, OmefsError)
+    assert isinstance(err.value, OmefsError) and KEY not in f"{err.value!r} {err.value}"
     other = dict(CUSTOMER, customer_key=base64.b64encode(os.urandom(32)).decode())
     with pytest.raises(EncryptionKeyError):
         fs.cat_file("enc/c.bin", encryption=other)
@@ -95,3 +103,20 @@ def test_customer_key_over_plain_http_is_refused(azure):
     _, opts = azure
     with pytest.raises(ConfigError, match="only sent over HTTPS"):
         omefs.filesystem("az", encryption={"mode": "customer", "customer_key": KEY}, **opts)
+
+
+def test_copy_of_a_customer_key_source_needs_its_key(azure):
+    fs, opts = azure
+    fs.pipe_file("enc/src/plain.bin", b"plain")
+    fs.pipe_file("enc/src/sealed.bin", b"sealed", encryption=CUSTOMER)
+    # the source has no setting, so its bytes move through obstore: its refusal is named too
+    report = omefs.copy("az://enc/src/", "memory://az-out/", recursive=True, src_options=opts,
+                        raise_on_error=False)
+    status = {item.src.rsplit("/", 1)[-1]: item for item in report.items}
+    assert status["plain.bin"].status == "copied"
+    assert status["sealed.bin"].status == "failed"
+    assert "customer-provided key" in status["sealed.bin"].error
+    assert "src_options" in status["sealed.bin"].error
+    report = omefs.copy("az://enc/src/sealed.bin", "memory://az-out/sealed.bin",
+                        src_options=dict(opts, encryption=CUSTOMER))
+    assert [item.status for item in report.items] == ["copied"]

@@ -14,8 +14,7 @@ import pytest
 
 import omefs
 from omefs.errors import ConfigError, EncryptionKeyError, OmefsError
-from tests.servers.checking_proxy import CheckingProxy
-from tests.servers.csek_proxy import CsekChecker
+from tests.servers.encryption_fixtures import *  # noqa: F401,F403
 
 KEY = base64.b64encode(os.urandom(32)).decode()
 CMEK = "projects/omefs-test/locations/us/keyRings/ring/cryptoKeys/weights"
@@ -28,19 +27,12 @@ MODES = {
 KiB = 1 << 10
 
 
-@pytest.fixture(scope="module")
-def csek_proxy(gcs_server):
-    with CheckingProxy(gcs_server.endpoint, CsekChecker()) as proxy:
-        yield proxy
-
-
 @pytest.fixture
-def gcs(gcs_env, csek_proxy):
-    csek_proxy.reset()
-    opts = dict(gcs_env.storage_options(), endpoint_url=csek_proxy.endpoint)
-    fs = omefs.filesystem("gs", **opts)
+def gcs(enc_gcs):
+    """A plain filesystem through the CSEK/CMEK check, with a bucket."""
+    fs = omefs.filesystem("gs", **enc_gcs)
     fs.mkdir("enc")
-    return fs, opts
+    return fs, enc_gcs
 
 
 @pytest.mark.parametrize("mode", list(MODES))

@@ -8,6 +8,7 @@ reference documents them (:mod:`tests.servers.oci_sse`).
 from __future__ import annotations
 
 import base64
+import logging
 import os
 
 import pytest
@@ -49,13 +50,20 @@ def test_write_single_and_multipart_read_back_and_info(oci_auth, oci_fake, oci_b
         assert oci_fake.part_sse == [sha] * 4  # every UploadPart carried the key
 
 
-def test_customer_key_object_without_its_key_is_refused(oci_auth, oci_fake, oci_bucket):
+def test_customer_key_object_without_its_key_is_refused(oci_auth, oci_fake, oci_bucket, caplog):
+    """(The canary: the key shows in no DEBUG record and no error text of this test.)"""
+    caplog.set_level(logging.DEBUG)  # the root logger, restored afterwards
+    _refusals(oci_auth, oci_fake, oci_bucket)
+    assert caplog.records and KEY not in caplog.text
+
+
+def _refusals(oci_auth, oci_fake, oci_bucket):
     fs = _fs(oci_auth)
     url = f"oci://{oci_fake.namespace}/{oci_bucket}/c.bin"
     fs.pipe_file(url, b"secret data", encryption=CUSTOMER)
     with pytest.raises(EncryptionKeyError, match="src_options") as err:
         fs.cat_file(url)
-    assert isinstance(err.value, OmefsError)
+    assert isinstance(err.value, OmefsError) and KEY not in f"{err.value!r} {err.value}"
     with pytest.raises(EncryptionKeyError):
         fs.info(url)
     other = dict(CUSTOMER, customer_key=base64.b64encode(os.urandom(32)).decode())
@@ -81,3 +89,14 @@ def test_bucket_kms_key_is_the_default(oci_auth, oci_fake, oci_bucket):
 def test_customer_key_needs_https(oci_auth):
     with pytest.raises(ConfigError, match="only sent over HTTPS"):
         _fs(oci_auth, encryption=dict(CUSTOMER, allow_insecure_customer_key=False))
+
+
+def test_copy_inside_the_service_carries_the_keys(oci_auth, oci_fake, oci_bucket):
+    fs = _fs(oci_auth, encryption=CUSTOMER)
+    base = f"oci://{oci_fake.namespace}/{oci_bucket}"
+    fs.pipe_file(f"{base}/a.bin", b"sealed")
+    fs.cp_file(f"{base}/a.bin", f"{base}/b.bin")  # CopyObject: source key and copy's key
+    assert fs.info(f"{base}/b.bin")["encryption"] == {"mode": "customer", "key_id": None}
+    assert fs.cat_file(f"{base}/b.bin") == b"sealed"
+    with pytest.raises(EncryptionKeyError, match="src_options"):
+        _fs(oci_auth).cp_file(f"{base}/a.bin", f"{base}/c.bin")
