@@ -45,7 +45,7 @@ _entry_points_loaded = False
 #: (server-side encryption, default storage class, TLS).
 SHARED_SETTINGS: frozenset[str] = frozenset({
     "endpoint_url", "region", "encryption", "storage_class", "default_storage_class",
-    "ca_bundle", "allow_http",
+    "ca_bundle", "allow_http", "verify",
 })
 #: Each auth type's own settings, declared where it is registered.
 _type_settings: dict[tuple[str, str], frozenset[str]] = {}

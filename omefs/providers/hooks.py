@@ -27,7 +27,7 @@ import contextlib
 import math
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -200,6 +200,29 @@ class TransferHooks:
             raise
         await rt.run(f.close)
         return WriteResult(method="multipart", part_size=part_size)
+
+    # -- writes the service checks ----------------------------------------------------
+    def sends_digests(self) -> bool:
+        """Whether this provider's writes send the bytes' digest for the service to check.
+
+        Then the engine writes through :meth:`write_whole_checked` and
+        :meth:`write_stream_checked` (even where an obstore store exists,
+        which cannot send one), and a mismatch fails the request itself.
+        """
+        return False
+
+    async def write_whole_checked(self, rt: Runtime, ep: Endpoint, path: str, data: Any, *,
+                                  sent: Callable[[], Fingerprint]) -> WriteResult:
+        """One request whose digest (``sent()``) the service checks; :meth:`sends_digests`."""
+        raise NotImplementedError
+
+    async def write_stream_checked(self, rt: Runtime, ep: Endpoint, path: str,
+                                   chunks: AsyncIterator[Any], *, part_size: int,
+                                   concurrency: int,
+                                   sent: Callable[[], Fingerprint]) -> WriteResult:
+        """A multipart write whose parts the service checks; ``sent()`` is the whole
+        stream's fingerprint once ``chunks`` ended. On error nothing is committed."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self.provider.name}>"

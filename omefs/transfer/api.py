@@ -47,17 +47,21 @@ def run_coroutine(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run ``factory()`` to completion on a fresh event loop, closed before returning.
 
     From a thread that already runs a loop, the work runs in a helper
-    thread (and this call blocks until it is done).
+    thread (and this call blocks until it is done). The call returns only
+    once no obstore thread is still handing the loop a result
+    (:mod:`omefs.transfer.loop`: what aborted interpreters at exit).
     """
+    from omefs.transfer.loop import run_fresh
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(factory())
+        return run_fresh(factory)
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            box["value"] = asyncio.run(factory())
+            box["value"] = run_fresh(factory)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             box["error"] = exc
 

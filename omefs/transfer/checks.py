@@ -101,12 +101,16 @@ class Checks:
         dest_md5 = "md5" in reports
         md5 = dest_md5 or (bool(fp.md5) and fp.crc32c is None)
         crc = (fp.crc32c is not None and not (md5 and fp.md5)) or ("crc32c" in reports and not md5)
+        # SHA-256 (GitHub's asset digest) where the destination reports it, or
+        # where the source offers nothing cheaper to be checked with.
+        source_covered = (bool(fp.md5) and md5) or (fp.crc32c is not None and crc)
+        sha256 = "sha256" in reports or (bool(fp.sha256) and not source_covered)
         parts = []
         if fp.multipart_etag and src_part:
             parts.append(src_part)
         if "etag" in reports and dst_part:
             parts.append(dst_part)
-        return StreamHasher(md5=md5, crc32c=crc, part_sizes=parts)
+        return StreamHasher(md5=md5, crc32c=crc, sha256=sha256, part_sizes=parts)
 
     async def hash(self, hasher: StreamHasher, piece: Any) -> None:
         """Feed ``piece`` to ``hasher`` (in a thread when it is large)."""

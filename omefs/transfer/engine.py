@@ -26,14 +26,22 @@ hooks); it names none. Every object is verified
 against the source's size and digest, then the destination's size or
 digest against the bytes sent. A mismatch, a truncated body or a
 transient error is retried (:mod:`omefs.transfer.retry`); after the last
-attempt the object is reported as failed — and if a bad copy was already
-written (a destination that only reveals its digest after the write), it
-is deleted.
+attempt the object is reported as failed.
+
+One rule holds for every failure, whichever layer noticed it (a
+transport error, the upload's own digest check, the post-write check, a
+size mismatch, cancellation): **a failed write leaves no object**. Once an attempt has
+started writing the destination and the object finally fails, whatever
+is at the destination path is removed before the failure is reported,
+and the item's error says so (:meth:`Engine._cleanup_failed`). A
+multipart write that failed because its *source* failed is aborted
+before it commits, so it changed nothing and nothing is removed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -54,7 +62,14 @@ from omefs.transfer.report import TransferItem
 from omefs.transfer.retry import is_retryable, sleep_before_retry
 from omefs.transfer.serverside import same_account, server_side_copy
 from omefs.transfer.slots import WeightedSemaphore
-from omefs.transfer.streams import Runtime, iter_chunks, read_whole, write_stream, write_whole
+from omefs.transfer.streams import (
+    Runtime,
+    iter_chunks,
+    read_whole,
+    remove_object,
+    write_stream,
+    write_whole,
+)
 from omefs.transfer.verify import IntegrityError
 
 __all__ = ["Engine"]
@@ -168,12 +183,20 @@ class Engine:
             return TransferItem(src_url, dst_url, task.size, 0.0, 0, "dry-run")
 
         attempts = 0
+        #: Whether some attempt may have changed the destination (set by the write paths).
+        wrote = [False]
         while True:
             attempts += 1
             moved = [0]
             weight = await self.slots.acquire(self._weight(task))
             try:
-                method, verified = await self.attempt(task, moved)
+                method, verified = await self.attempt(task, moved, wrote)
+            except asyncio.CancelledError:
+                # Cancelled mid-write (an interrupted copy): the rule holds too.
+                if wrote[0]:
+                    with contextlib.suppress(BaseException):
+                        await asyncio.shield(self._remove_dest(task))
+                raise
             except Exception as exc:  # noqa: BLE001 - classified below
                 self.progress.advance(-moved[0])
                 retry = attempts <= self.opts.retries and is_retryable(exc)
@@ -182,9 +205,9 @@ class Engine:
                 if not retry:
                     self.slots.release(weight)
                     exc = await self._missing_bucket(task, exc)
-                    await self._cleanup_failed(task, exc)
+                    note = await self._cleanup_failed(task, exc, wrote[0])
                     return TransferItem(src_url, dst_url, task.size, time.monotonic() - started,
-                                        attempts, "failed", error=_error_text(exc))
+                                        attempts, "failed", error=_error_text(exc) + note)
                 self.slots.release(weight)
                 await sleep_before_retry(attempts, exc)
                 continue
@@ -240,10 +263,17 @@ class Engine:
             window = max(1, min(PARTS_IN_FLIGHT, parts, slots - uploads - 1))
         return uploads, window
 
-    async def attempt(self, task: Task, moved: list[int]) -> tuple[str, str]:
-        """One attempt at one object: returns (method, what was verified)."""
+    async def attempt(self, task: Task, moved: list[int],
+                      wrote: list[bool] | None = None) -> tuple[str, str]:
+        """One attempt at one object: returns (method, what was verified).
+
+        ``wrote[0]`` becomes True once the destination may have been changed
+        (a write started that could have committed).
+        """
+        wrote = [False] if wrote is None else wrote
         if self.server_side and not self.src.names_version(task.src):
             try:
+                wrote[0] = True
                 method = await server_side_copy(self.rt, self.src, task.src, self.dst, task.dst,
                                                 task.size, self.opts.part_size)
             except Exception as exc:
@@ -260,11 +290,12 @@ class Engine:
                 dest = await self.checks.verify_dest(task, task.fingerprint, None)
                 return method, f"destination {dest}"
         if task.size <= self.opts.single_limit:
-            return await self._copy_single(task, moved)
-        return await self._copy_multipart(task, moved)
+            return await self._copy_single(task, moved, wrote)
+        return await self._copy_multipart(task, moved, wrote)
 
     # -- the two streaming paths -------------------------------------------
-    async def _copy_single(self, task: Task, moved: list[int]) -> tuple[str, str]:
+    async def _copy_single(self, task: Task, moved: list[int],
+                           wrote: list[bool]) -> tuple[str, str]:
         src_part = await self.checks.source_part_size(task.src, task.fingerprint)
         hasher = self.checks.hasher(task, src_part, None, multipart=False)
         data = await read_whole(self.rt, self.src, task.src)
@@ -275,12 +306,14 @@ class Engine:
         moved[0] += n
         got = hasher.fingerprint(src_part)
         source = self.checks.check_source(task, got, src_part)
-        result = await write_whole(self.rt, self.dst, task.dst, data)
+        wrote[0] = True
+        result = await write_whole(self.rt, self.dst, task.dst, data, sent=lambda: got)
         del data
         dest = await self.checks.verify_dest(task, got.with_(multipart_etag=None, part_size=None), result)
         return result.method, f"source {source}, destination {dest}"
 
-    async def _copy_multipart(self, task: Task, moved: list[int]) -> tuple[str, str]:
+    async def _copy_multipart(self, task: Task, moved: list[int],
+                              wrote: list[bool]) -> tuple[str, str]:
         pin_mmap_threshold()
         src_part = await self.checks.source_part_size(task.src, task.fingerprint)
         part = self.checks.dest_part_size(task, src_part)
@@ -289,6 +322,7 @@ class Engine:
         reader = iter_chunks(self.rt, self.src, task.src, task.size, part, window)
         counted = [0]
         source = ["size"]
+        source_failed = [False]
 
         async def feed() -> Any:
             # Digests are computed in order, one piece at a time, in a thread,
@@ -298,6 +332,8 @@ class Engine:
             # comes before the upload can complete.
             hashing: asyncio.Future[None] | None = None
             try:
+                # An error raised here aborts the upload before it commits.
+                source_failed[0] = True
                 async for piece in reader:
                     n = len(piece)
                     counted[0] += n
@@ -309,7 +345,9 @@ class Engine:
                     hashing = asyncio.ensure_future(self.checks.hash(hasher, piece))
                     self.progress.advance(n)
                     moved[0] += n
+                    source_failed[0] = False
                     yield piece
+                    source_failed[0] = True
                 if hashing is not None:
                     await hashing
                     hashing = None
@@ -318,6 +356,7 @@ class Engine:
                     await asyncio.gather(hashing, return_exceptions=True)
             # The end of the stream: check it all *before* the upload may complete.
             source[0] = self.checks.check_source(task, hasher.fingerprint(src_part), src_part)
+            source_failed[0] = False
 
         if self.opts.skip_existing and self.dst.hooks.leaves_uploads():
             # What an interrupted run left: invisible but billed.
@@ -325,10 +364,16 @@ class Engine:
         chunks = feed()
         try:
             result = await write_stream(self.rt, self.dst, task.dst, chunks, part_size=part,
-                                        concurrency=concurrency)
+                                        concurrency=concurrency,
+                                        sent=lambda: hasher.fingerprint(None))
+        except BaseException:
+            # The source's own failure aborted the upload; any other may have committed.
+            wrote[0] = wrote[0] or not source_failed[0]
+            raise
         finally:
             await chunks.aclose()
             await reader.aclose()
+        wrote[0] = True
         sent = hasher.fingerprint(part)
         dest = await self.checks.verify_dest(task, sent, result)
         return result.method, f"source {source[0]}, destination {dest}"
@@ -346,23 +391,32 @@ class Engine:
         return not self.src.is_local_server and task.size >= 4 * self.opts.part_size
 
     # -- cleanup ----------------------------------------------------------------
-    async def _cleanup_failed(self, task: Task, exc: BaseException) -> None:
-        """After the last failed attempt: remove a bad copy and any leftover multipart upload."""
-        if task.dst in self.checks.bad_dest:
-            try:
-                located = self.dst.store(task.dst)
-                if located is not None:
-                    import obstore
+    async def _cleanup_failed(self, task: Task, exc: BaseException, wrote: bool) -> str:
+        """After the last failed attempt: leave no object, and no leftover multipart upload.
 
-                    await obstore.delete_async(located[0], located[1])
-                else:
-                    await self.rt.run(self.dst.fs.rm_file, task.dst)
-                log.warning("deleted %s: it did not verify after the last attempt",
-                            self.dst.url(task.dst))
-            except Exception as err:  # noqa: BLE001
-                log.error("could not delete unverified %s: %s", self.dst.url(task.dst), err)
+        ``wrote`` says whether some attempt may have changed the destination;
+        a destination that failed its post-write check counts too. Returns
+        the note for the report: what was removed, or why it could not be.
+        """
+        note = ""
+        if wrote or task.dst in self.checks.bad_dest:
+            note = await self._remove_dest(task)
         if self.dst.hooks.leaves_uploads() and task.size > self.opts.single_limit:
             # obstore aborts its own uploads when a stream fails, but a failure
             # while completing can leave one behind.
             await self.rt.run(self.dst.hooks.abort_uploads, self.dst, task.dst,
                               self._started - 300, None)
+        return note
+
+    async def _remove_dest(self, task: Task) -> str:
+        """Delete whatever is at the destination path; the report's note."""
+        url = self.dst.url(task.dst)
+        try:
+            removed = await remove_object(self.rt, self.dst, task.dst)
+        except Exception as err:  # noqa: BLE001 - reported, never raised
+            log.error("could not remove %s after its write failed: %s", url, _error_text(err))
+            return f" (the destination could not be removed: {_error_text(err)})"
+        if not removed:
+            return ""
+        log.warning("removed %s: its write failed", url)
+        return " (the destination object was removed)"

@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from omefs.transfer.endpoints import Endpoint
-from omefs.transfer.verify import IntegrityError
+from omefs.transfer.verify import Fingerprint, IntegrityError
 
-__all__ = ["Runtime", "WriteResult", "abandon", "read_whole", "iter_chunks", "write_whole",
-           "write_stream"]
+__all__ = ["Runtime", "Sent", "WriteResult", "abandon", "read_whole", "iter_chunks", "write_whole",
+           "write_stream", "remove_object"]
 
 
 class Runtime:
@@ -178,8 +178,20 @@ async def iter_chunks(rt: Runtime, ep: Endpoint, path: str, size: int, chunk: in
 # ---------------------------------------------------------------------------
 # writing
 
-async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any) -> WriteResult:
-    """Write ``data`` as the whole object in one request; nothing partial is ever visible."""
+#: What a writer is told of the bytes it sends: their fingerprint (for a stream, once it ended).
+Sent = Callable[[], Fingerprint]
+
+
+async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any,
+                      sent: Sent | None = None) -> WriteResult:
+    """Write ``data`` as the whole object in one request; nothing partial is ever visible.
+
+    Where the provider sends a digest with its writes for the service to
+    check (``hooks.sends_digests()``), its own writer runs with ``sent``.
+    """
+    if sent is not None and ep.hooks.sends_digests():
+        return await ep.hooks.write_whole_checked(rt, ep, path, data,  # type: ignore[no-any-return]
+                                                  sent=sent)
     located = ep.store(path)
     if located is not None:
         import obstore
@@ -205,14 +217,19 @@ def abandon(f: Any) -> None:
 
 
 async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
-                       part_size: int, concurrency: int) -> WriteResult:
+                       part_size: int, concurrency: int, sent: Sent | None = None) -> WriteResult:
     """Stream ``chunks`` into the destination's multipart API.
 
     If ``chunks`` raises (a read failed, the bytes did not verify), the
     upload is aborted (obstore aborts its multipart upload; an fsspec file
     is discarded; a local temporary file is removed) and the error
-    propagates: the destination keeps whatever it had before.
+    propagates: the destination keeps whatever it had before. A provider
+    that sends digests with its writes streams through its own writer,
+    told the whole stream's fingerprint (``sent``) once the chunks ended.
     """
+    if sent is not None and ep.hooks.sends_digests():
+        return await ep.hooks.write_stream_checked(  # type: ignore[no-any-return]
+            rt, ep, path, chunks, part_size=part_size, concurrency=concurrency, sent=sent)
     located = ep.store(path)
     if located is not None:
         import obstore
@@ -225,3 +242,40 @@ async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterat
 
     return await ep.hooks.write_stream(rt, ep, path, chunks,  # type: ignore[no-any-return]
                                        part_size=part_size)
+
+
+async def remove_object(rt: Runtime, ep: Endpoint, path: str) -> bool:
+    """Delete the object at ``path`` if there is one; whether one was there.
+
+    Used after a failed write (a failed write leaves no object). Raises
+    when the object exists and cannot be deleted.
+    """
+    from omefs.errors import NotFoundError
+    from omefs.providers.error_mapping import classify
+
+    located = ep.store(path)
+    if located is not None:
+        import obstore
+
+        store, key = located
+        try:
+            await obstore.head_async(store, key)
+        except Exception as exc:  # noqa: BLE001 - only "not there" is an answer
+            if classify(exc) is not NotFoundError and not isinstance(exc, FileNotFoundError):
+                raise
+            return False
+        await obstore.delete_async(store, key)
+        return True
+
+    def remove() -> bool:
+        invalidate = getattr(ep.fs, "invalidate_cache", None)
+        if callable(invalidate):
+            invalidate(path)
+        if not ep.fs.exists(path):
+            return False
+        ep.fs.rm_file(path)
+        if callable(invalidate):
+            invalidate(path)
+        return True
+
+    return await rt.run(remove)  # type: ignore[no-any-return]

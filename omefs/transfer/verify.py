@@ -11,12 +11,13 @@ Each provider exposes a different digest (its transfer hooks say how its
   it for single Put Blob uploads).
 * OCI: ``Content-MD5`` for single uploads, ``opc-multipart-md5`` for
   multipart ones.
+* GitHub release assets: ``digest`` (``sha256:…``) where GitHub gives one.
 * Local files and memory: nothing stored; computed when needed.
 
 :class:`Fingerprint` is the store-neutral form of an object's size,
 digests and mtime. :class:`StreamHasher` computes, while bytes stream
-past, exactly the digests a transfer can compare (MD5, CRC32C, and
-per-part MD5s for a multipart ETag). :func:`compare` says whether two
+past, exactly the digests a transfer can compare (MD5, CRC32C, SHA-256,
+and per-part MD5s for a multipart ETag). :func:`compare` says whether two
 fingerprints agree, disagree, or cannot be compared.
 """
 
@@ -62,7 +63,7 @@ class Fingerprint:
     ``md5`` is a hex MD5 of the whole object; ``crc32c`` an unsigned int;
     ``multipart_etag`` an S3/OCI style ``hex-N``; ``part_size`` the part
     size of that multipart upload when known; ``mtime`` seconds since the
-    epoch.
+    epoch; ``sha256`` a hex SHA-256 of the whole object.
     """
 
     size: int | None = None
@@ -71,6 +72,7 @@ class Fingerprint:
     multipart_etag: str | None = None
     part_size: int | None = None
     mtime: float | None = None
+    sha256: str | None = None
 
     @property
     def parts(self) -> int | None:
@@ -91,6 +93,8 @@ class Fingerprint:
             names.append("crc32c")
         if self.multipart_etag:
             names.append("etag")
+        if self.sha256:
+            names.append("sha256")
         return "+".join(names)
 
 
@@ -239,23 +243,27 @@ class StreamHasher:
     for big chunks.
     """
 
-    def __init__(self, *, md5: bool = False, crc32c: bool = False,
+    def __init__(self, *, md5: bool = False, crc32c: bool = False, sha256: bool = False,
                  part_sizes: Iterable[int | None] = ()) -> None:
         self.size = 0
         self._md5 = hashlib.md5() if md5 else None
+        self._sha256 = hashlib.sha256() if sha256 else None
         self._crc: int | None = 0 if crc32c else None
         self._parts = {p: _PartHasher(p) for p in part_sizes if p}
 
     @property
     def active(self) -> bool:
         """Whether any digest is being computed."""
-        return self._md5 is not None or self._crc is not None or bool(self._parts)
+        return (self._md5 is not None or self._crc is not None or self._sha256 is not None
+                or bool(self._parts))
 
     def update(self, data: Any) -> None:
         view = memoryview(data).cast("B")
         self.size += len(view)
         if self._md5 is not None:
             self._md5.update(view)
+        if self._sha256 is not None:
+            self._sha256.update(view)
         if self._crc is not None:
             self._crc = _crc32c_extend(self._crc, data if isinstance(data, bytes) else bytes(view))
         for hasher in self._parts.values():
@@ -274,6 +282,7 @@ class StreamHasher:
             crc32c=self._crc,
             multipart_etag=multi,
             part_size=part_size if multi else None,
+            sha256=self._sha256.hexdigest() if self._sha256 is not None else None,
         )
 
 
@@ -298,6 +307,10 @@ def compare(expected: Fingerprint, actual: Fingerprint) -> tuple[bool | None, st
         if expected.crc32c != actual.crc32c:
             return False, f"crc32c {actual.crc32c:08x} != expected {expected.crc32c:08x}"
         checked.append("crc32c")
+    if expected.sha256 and actual.sha256:
+        if expected.sha256 != actual.sha256:
+            return False, f"sha256 {actual.sha256} != expected {expected.sha256}"
+        checked.append("sha256")
     if expected.multipart_etag and actual.multipart_etag:
         same_layout = (
             expected.part_size is None or actual.part_size is None

@@ -71,10 +71,22 @@ class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSyst
         return fail_fast_on_refused(client)
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        from omefs.tls import endpoint_policy
+
         region = kwargs.pop("region", None)
+        client_kwargs = dict(kwargs.get("client_kwargs") or {})
         if region:
-            client_kwargs = dict(kwargs.get("client_kwargs") or {})
             client_kwargs.setdefault("region_name", region)
+        # The TLS policy (omefs.tls): botocore takes the certificate setting as ``verify``.
+        tls = {"verify": client_kwargs.get("verify", kwargs.pop("verify", None)),
+               "ca_bundle": kwargs.pop("ca_bundle", None),
+               "allow_http": kwargs.pop("allow_http", None)}
+        endpoint = kwargs.get("endpoint_url") or client_kwargs.get("endpoint_url")
+        verify = endpoint_policy(endpoint, credentials=not kwargs.get("anon"), provider="s3",
+                                 options=tls, settings=_settings(self))
+        if verify is not True:
+            client_kwargs["verify"] = verify
+        if client_kwargs or "client_kwargs" in kwargs:
             kwargs["client_kwargs"] = client_kwargs
         if self.encryption is not None:
             endpoint = (kwargs.get("client_kwargs") or {}).get("endpoint_url") or kwargs.get(
@@ -166,3 +178,8 @@ class S3FileSystem(VersionedMixin, AuthMixin, EncryptionOptions, s3fs.S3FileSyst
         """DeleteObject with its VersionId: s3fs's ``rm`` would add a delete marker instead."""
         bucket, key, version_id = self.split_path(native_path)
         await self._call_s3("delete_object", Bucket=bucket, Key=key, VersionId=version_id)
+
+
+def _settings(fs: Any) -> dict[str, Any]:
+    """The auth config's settings (where the TLS options may be given too)."""
+    return dict(getattr(getattr(fs, "auth_config", None), "settings", None) or {})

@@ -104,6 +104,8 @@ def build_s3_store(fs: Any, bucket: str, retries: int) -> Any:
 
     endpoint = s3_endpoint(fs)
     client_kwargs = getattr(fs, "client_kwargs", None) or {}
+    if isinstance(client_kwargs.get("verify"), str):
+        return None  # a private CA (ca_bundle): obstore cannot take one; s3fs moves the bytes
     config: dict[str, Any] = {"region": _s3_region(fs, bucket, endpoint)}
     if endpoint:
         config["endpoint"] = endpoint.rstrip("/")

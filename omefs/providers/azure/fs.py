@@ -57,9 +57,11 @@ class AzureBlobFileSystem(
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         url = kwargs.pop("account_url", None) or kwargs.pop("endpoint_url", None)
         kwargs.pop("region", None)
-        # A CA bundle (or False) for the blob service client (private CA, local TLS emulator).
-        verify = kwargs.pop("connection_verify", None)
-        self._omefs_client_kwargs = {} if verify is None else {"connection_verify": verify}
+        # A CA bundle (or False) for the blob service client (private CA, local TLS emulator),
+        # under the TLS policy (omefs.tls).
+        verify = _tls(self, kwargs, url)
+        self._omefs_client_kwargs: dict[str, Any] = (
+            {} if verify is True else {"connection_verify": verify})
         self._omefs_account_url = url.rstrip("/") if url else None
         if self.encryption is not None:
             from omefs.providers.azure.encryption import request_hook
@@ -217,6 +219,24 @@ class AzureBlobFileSystem(
             credential = {"account_name": self.account_name, "account_key": self.account_key}
         self.service_client = self._omefs_client(url, credential)
         return None
+
+
+def _tls(fs: Any, kwargs: dict[str, Any], url: str | None) -> bool | str:
+    """The TLS policy (:mod:`omefs.tls`) for the blob endpoint; the certificate setting."""
+    from omefs.tls import endpoint_policy
+
+    tls = {"verify": kwargs.pop("connection_verify", kwargs.pop("verify", None)),
+           "ca_bundle": kwargs.pop("ca_bundle", None), "allow_http": kwargs.pop("allow_http", None)}
+    text = kwargs.get("connection_string") or ""
+    fields = dict(p.split("=", 1) for p in str(text).split(";") if "=" in p)
+    endpoint = url or fields.get("BlobEndpoint")
+    if not endpoint and fields.get("DefaultEndpointsProtocol", "").lower() == "http":
+        endpoint = f"http://{fields.get('AccountName', '')}.blob.{fields.get('EndpointSuffix', '')}"
+    secret = any(kwargs.get(k) for k in ("account_key", "credential", "sas_token", "client_secret"))
+    secret = secret or "AccountKey" in fields or "SharedAccessSignature" in fields
+    settings = dict(getattr(getattr(fs, "auth_config", None), "settings", None) or {})
+    return endpoint_policy(endpoint, credentials=bool(secret) and not kwargs.get("anon"),
+                           provider="azure", options=tls, settings=settings)
 
 
 def _blob_endpoint(connection_string: Any) -> str | None:

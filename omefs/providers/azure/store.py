@@ -94,12 +94,15 @@ def build_azure_store(fs: Any, container: str, retries: int) -> Any:
     s = azure_settings(fs)
     if not s["account_name"]:
         return None
+    verify = (getattr(fs, "_omefs_client_kwargs", None) or {}).get("connection_verify", True)
+    if isinstance(verify, str):
+        return None  # a private CA (ca_bundle): obstore cannot take one; adlfs moves the bytes
     endpoint = s["endpoint"].rstrip("/") if s["endpoint"] else None
     config: dict[str, Any] = {"account_name": s["account_name"]}
     if endpoint:
         config["endpoint"] = endpoint
     kwargs: dict[str, Any] = {
-        "client_options": client_options(endpoint),
+        "client_options": client_options(endpoint, verify),
         "retry_config": retry_config(retries),
     }
     if getattr(fs, "anon", False) and not (s["account_key"] or s["sas_token"] or s["credential"]):

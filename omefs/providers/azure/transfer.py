@@ -1,7 +1,11 @@
 """What the copy engine asks of Azure Blob Storage: Content-MD5, accounts, Copy Blob.
 
 * ``info()`` carries the ``Content-MD5`` the service computed for a
-  single Put Blob (or the uploader set); staged-block blobs have none.
+  single Put Blob (or the uploader set); staged-block blobs have none
+  unless the uploader set one, as omefs does.
+* Every write sends its digest for the service to check
+  (:mod:`omefs.providers.azure.checked_write`): ``Content-MD5`` on a Put
+  Blob and on each Put Block, the whole MD5 on the block list.
 * A server-side copy is ``Copy Blob`` from the source URL, polled until
   it succeeds; a failed or aborted copy is deleted so no empty blob stays.
 """
@@ -10,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from omefs.providers.hooks import TransferHooks
 
 if TYPE_CHECKING:
     from omefs.transfer.endpoints import Endpoint
-    from omefs.transfer.streams import Runtime
+    from omefs.transfer.streams import Runtime, WriteResult
     from omefs.transfer.verify import Fingerprint
 
 __all__ = ["AzureTransferHooks", "COPY_TIMEOUT"]
@@ -91,7 +96,25 @@ class AzureTransferHooks(TransferHooks):
         return fp.with_(md5=b64_to_hex(md5))
 
     def reported_digests(self, *, multipart: bool, obstore: bool) -> set[str]:
-        return set() if (multipart or obstore) else {"md5"}
+        return {"md5"}  # sent with every write (checked_write), stored on the blob
+
+    def sends_digests(self) -> bool:
+        return True
+
+    async def write_whole_checked(self, rt: Runtime, ep: Endpoint, path: str, data: Any, *,
+                                  sent: Callable[[], Fingerprint]) -> WriteResult:
+        from omefs.providers.azure.checked_write import put_blob_checked
+
+        return await put_blob_checked(ep, path, data, sent)
+
+    async def write_stream_checked(self, rt: Runtime, ep: Endpoint, path: str,
+                                   chunks: AsyncIterator[Any], *, part_size: int,
+                                   concurrency: int,
+                                   sent: Callable[[], Fingerprint]) -> WriteResult:
+        from omefs.providers.azure.checked_write import put_blocks_checked
+
+        return await put_blocks_checked(ep, path, chunks, part_size=part_size,
+                                        concurrency=concurrency, sent=sent)
 
     def build_store(self, fs: Any, bucket: str, *, retries: int) -> Any:
         from omefs.providers.azure.store import build_azure_store

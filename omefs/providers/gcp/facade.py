@@ -2,7 +2,9 @@
 
 GCS has no S3-style multipart API: parts are uploaded as temporary objects
 and composed into the object on completion (in rounds of 32, GCS's compose
-limit); ``omefs auth check`` fetches a token to fill the identity.
+limit); ``omefs auth check`` fetches a token to fill the identity. The
+parts wait under the bucket's ``.omefs-multipart/`` folder, which omefs's
+GCS listings and globs skip, and are removed on completion and on abort.
 """
 
 from __future__ import annotations
@@ -54,8 +56,10 @@ class GCSFacade(FacadeHooks):
 
 def _part_path(path: str, upload_id: str, part_number: int) -> str:
     """Where part ``part_number`` of an upload waits: a hidden folder of the bucket."""
+    from omefs.providers.gcp.fs import HIDDEN_FOLDER
+
     bucket = path.partition("/")[0]
-    return f"{bucket}/.omefs-multipart/{upload_id}/{part_number:05d}"
+    return f"{bucket}/{HIDDEN_FOLDER}/{upload_id}/{part_number:05d}"
 
 
 def _compose(fs: Any, path: str, sources: list[str]) -> None:

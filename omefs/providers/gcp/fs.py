@@ -21,7 +21,15 @@ from omefs.providers.filesystem import AuthMixin
 from omefs.providers.gcp import encryption as gcs_encryption
 from omefs.providers.versioned import VersionedMixin
 
-__all__ = ["GCSFileSystem"]
+__all__ = ["GCSFileSystem", "HIDDEN_FOLDER"]
+
+#: Where the OME facade's multipart parts wait (``omefs.providers.gcp.facade``): a folder of
+#: the bucket that listings and globs skip unless they look inside it.
+HIDDEN_FOLDER = ".omefs-multipart"
+
+
+def _hidden(key: str) -> bool:
+    return key == HIDDEN_FOLDER or key.startswith(HIDDEN_FOLDER + "/")
 
 
 @map_errors(*ASYNC_METHODS)
@@ -45,8 +53,34 @@ class GCSFileSystem(
 
         return await request_once(self, method, path, *args, **kwargs)
 
+    async def _do_list_objects(self, path: str, *args: Any, **kwargs: Any) -> Any:
+        """gcsfs's listing, without the facade's waiting multipart parts (unless asked for)."""
+        items, prefixes = await super()._do_list_objects(path, *args, **kwargs)
+        bucket, key, _ = self.split_path(path)
+        asked = f"{key.rstrip('/')}/{kwargs.get('prefix') or ''}".lstrip("/") if key else str(
+            kwargs.get("prefix") or "")
+        if _hidden(asked.rstrip("/")) or asked.startswith(HIDDEN_FOLDER + "/"):
+            return items, prefixes
+        start = len(bucket) + 1
+        items = [i for i in items if not _hidden(str(i.get("name", ""))[start:])]
+        prefixes = [p for p in prefixes if not _hidden(str(p).rstrip("/"))]
+        return items, prefixes
+
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        from omefs.tls import POLICY_OPTIONS, endpoint_policy
+
         kwargs.pop("region", None)  # GCS buckets carry their own location
+        # The TLS policy (omefs.tls); gcsfs checks certificates with the system's CAs.
+        tls = {k: kwargs.pop(k, None) for k in POLICY_OPTIONS}
+        settings = dict(getattr(getattr(self, "auth_config", None), "settings", None) or {})
+        verify = endpoint_policy(kwargs.get("endpoint_url"), provider="gcs", options=tls,
+                                 settings=settings, credentials=kwargs.get("token") != "anon")
+        if verify is not True:
+            from omefs.errors import ConfigError
+
+            raise ConfigError("gcs: ca_bundle and verify=False are not supported (gcsfs checks "
+                              "certificates with the system's CAs); accepted: a CA added to the "
+                              "system's store, or SSL_CERT_FILE naming a bundle")
         if self.encryption is not None:
             check_transport(self.encryption, kwargs.get("endpoint_url")
                             or "https://storage.googleapis.com", "gcs")

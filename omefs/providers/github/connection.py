@@ -45,6 +45,7 @@ RELEASE_FIELDS = frozenset({
 _OWN_OPTIONS = (
     "token", "gh_auth", "anon", "endpoint_url", "base_url", "create_release",
     "max_rate_limit_wait", "timeout", "per_page", "org", "repo", "sha", "username",
+    "verify", "ca_bundle", "allow_http",
 )
 
 
@@ -98,6 +99,7 @@ class ReleasesConnection(ArtifactRouting, AuthMixin, AbstractFileSystem):  # typ
                 "https://api.github.com or https://HOST/api/v3 (GitHub Enterprise Server)",
                 operation="connect", provider="github",
             )
+        verify = _tls(self.auth_config, opts, endpoint, credentials=gh_auth is not None)
         config_type = self.auth_config.auth_type if self.auth_config is not None else "default"
         self.auth_type = config_type if config_type != "default" else auth_type_of(gh_auth)
         self.endpoint_url = endpoint
@@ -120,6 +122,7 @@ class ReleasesConnection(ArtifactRouting, AuthMixin, AbstractFileSystem):  # typ
                 opts.get("max_rate_limit_wait", DEFAULT_MAX_WAIT), "max_rate_limit_wait"
             ),
             per_page=int(_number(opts.get("per_page", 100), "per_page", low=1)),
+            verify=verify,
         )
         self._releases: dict[tuple[str, str, str], tuple[float, dict[str, Any]]] = {}
         self._repos: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
@@ -254,3 +257,16 @@ def check_release_fields(value: Any, what: str) -> Any:
         f"{what} must be True/False or a mapping of release fields, got {type(value).__name__}",
         operation=what, provider="github",
     )
+
+
+def _tls(config: Any, opts: Mapping[str, Any], endpoint: str, *, credentials: bool) -> bool | str:
+    """The TLS policy (:mod:`omefs.tls`) for ``endpoint``: options win over auth settings."""
+    from omefs import tls
+
+    settings = dict(getattr(config, "settings", None) or {})
+    value = {k: opts.get(k, settings.get(k)) for k in ("verify", "ca_bundle", "allow_http")}
+    tls.check_endpoint(endpoint, credentials=credentials, allow_http=value["allow_http"],
+                       provider="github")
+    verify = tls.verify_setting(value["verify"], value["ca_bundle"])
+    tls.note_verify(verify, endpoint)
+    return verify

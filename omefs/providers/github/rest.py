@@ -87,8 +87,12 @@ class RestClient:
         max_rate_limit_wait: float = DEFAULT_MAX_WAIT,
         per_page: int = 100,
         pool_size: int = 16,
+        verify: bool | str = True,
     ) -> None:
+        from omefs.tls import ssl_context, tls_adapter
+
         self.gh_auth = gh_auth
+        self.verify = verify
         self.base_url = base_url.rstrip("/")
         self.auth_type = auth_type
         self.timeout = timeout
@@ -97,9 +101,13 @@ class RestClient:
         self._local = threading.local()
         self._session = requests.Session()
         self._session.trust_env = True
-        adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._session.verify = verify
+        self._session.mount("http://", HTTPAdapter(pool_connections=pool_size,
+                                                   pool_maxsize=pool_size))
+        # TLS 1.2 at least; the certificate checked (against ``ca_bundle`` when given).
+        self._session.mount("https://", tls_adapter(
+            HTTPAdapter, ssl_context(verify), pool_connections=pool_size,
+            pool_maxsize=pool_size))
         self._session.headers["User-Agent"] = USER_AGENT
         self._api_host = urlsplit(self.base_url).netloc
         self._locations: dict[int, tuple[str, float, bool]] = {}
@@ -120,6 +128,7 @@ class RestClient:
                 retry=None,
                 seconds_between_requests=0,
                 seconds_between_writes=0,
+                verify=self.verify,
             )
             self._local.github = gh
         return gh.requester

@@ -154,6 +154,7 @@ class OCIConnection(AuthMixin, EncryptionOptions, ocifs.OCIFileSystem):  # type:
         from oci.circuit_breaker import NoCircuitBreakerStrategy
 
         endpoint = kwargs.pop("endpoint_url", None)
+        tls_options = {k: kwargs.pop(k, None) for k in ("verify", "ca_bundle", "allow_http")}
         region = kwargs.get("region")
         config_kwargs = dict(kwargs.get("config_kwargs") or {})
         if endpoint:
@@ -165,6 +166,7 @@ class OCIConnection(AuthMixin, EncryptionOptions, ocifs.OCIFileSystem):  # type:
         config_kwargs.setdefault("retry_strategy", OCIRetryStrategy(self.retry_policy, self.refresher))
         config_kwargs.setdefault("circuit_breaker_strategy", NoCircuitBreakerStrategy())
         kwargs["config_kwargs"] = config_kwargs
+        self._tls_verify = _tls_policy(self, tls_options, config_kwargs.get("service_endpoint"))
         if self.encryption is not None:
             from omefs.encryption import check_transport
 
@@ -178,6 +180,7 @@ class OCIConnection(AuthMixin, EncryptionOptions, ocifs.OCIFileSystem):  # type:
         client = super().connect(refresh=refresh)
         if refresh and client is not None:
             _size_pool(client, self.max_concurrency + 4)
+            _secure(client, getattr(self, "_tls_verify", True))
         enc = getattr(self, "encryption", None)
         if enc is not None and client is not None:
             from omefs.providers.oci.encryption import EncryptingClient
@@ -347,6 +350,39 @@ def _size_pool(client: Any, size: int) -> None:
             max_retries=adapter.max_retries,
             pool_block=getattr(adapter, "_pool_block", False),
         ))
+
+
+def _tls_policy(fs: Any, options: Mapping[str, Any], endpoint: Any) -> bool | str:
+    """The TLS policy (:mod:`omefs.tls`) for the service endpoint: requests are always signed,
+    so plain http goes only to loopback or with ``allow_http``; options win over auth settings."""
+    from omefs import tls
+
+    settings = dict(getattr(getattr(fs, "auth_config", None), "settings", None) or {})
+    value = {k: options[k] if options.get(k) is not None else settings.get(k) for k in options}
+    if endpoint:
+        tls.check_endpoint(str(endpoint), credentials=True, allow_http=value["allow_http"],
+                           provider="oci")
+    verify = tls.verify_setting(value["verify"], value["ca_bundle"])
+    tls.note_verify(verify, str(endpoint) if endpoint else None)
+    return verify
+
+
+def _secure(client: Any, verify: bool | str) -> None:
+    """HTTPS through a TLS 1.2+ context checking certificates (against ``ca_bundle`` if set)."""
+    from omefs.tls import ssl_context, tls_adapter
+
+    session = client.base_client.session
+    session.verify = verify
+    adapter = session.adapters.get("https://")
+    if adapter is None or getattr(adapter, "_omefs_tls", False):
+        return
+    secured = tls_adapter(type(adapter), ssl_context(verify),
+                          pool_connections=getattr(adapter, "_pool_connections", 10),
+                          pool_maxsize=getattr(adapter, "_pool_maxsize", 10),
+                          max_retries=adapter.max_retries,
+                          pool_block=getattr(adapter, "_pool_block", False))
+    secured._omefs_tls = True
+    session.mount("https://", secured)
 
 
 def file_info(name: str, headers: Mapping[str, Any]) -> Any:

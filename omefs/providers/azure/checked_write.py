@@ -1,0 +1,152 @@
+"""Azure writes the service checks: ``Content-MD5`` on Put Blob and on every Put Block.
+
+obstore cannot send a digest with an Azure write, so an object copied
+through it is checked by size alone — a body whose bytes changed on the
+way (same length) is stored as if it were right. These writers go
+through the Azure SDK client adlfs already holds instead:
+
+* one **Put Blob** carries the bytes' MD5 as ``Content-MD5`` (and as the
+  blob's ``x-ms-blob-content-md5`` property): the service compares it with
+  what arrived and refuses a mismatch (``400 Md5Mismatch``) — nothing is
+  stored. Its answer's ``Content-MD5`` is compared too.
+* a **block upload** sends each block with its ``Content-MD5`` (checked
+  by the service the same way) and commits the list with the whole
+  object's MD5 as the blob's ``x-ms-blob-content-md5``, so the committed
+  blob carries the digest listings and later comparisons read. A stream
+  that fails before the commit leaves only uncommitted blocks: invisible,
+  never part of a blob, and discarded by the service after seven days.
+
+A refusal for a digest mismatch is raised as
+:class:`~omefs.errors.IntegrityError` (retried like any corrupt body).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omefs.transfer.endpoints import Endpoint
+    from omefs.transfer.streams import WriteResult
+    from omefs.transfer.verify import Fingerprint
+
+__all__ = ["put_blob_checked", "put_blocks_checked", "is_md5_refusal"]
+
+
+def is_md5_refusal(exc: BaseException) -> bool:
+    """Whether Azure refused a write because its ``Content-MD5`` did not match the body."""
+    from omefs.providers.error_mapping import exception_chain
+
+    for link in exception_chain(exc):
+        status = getattr(link, "status_code", None)
+        code = str(getattr(link, "error_code", "") or "")
+        if status == 400 and ("md5" in code.lower() or "md5" in str(link).lower()):
+            return True
+    return False
+
+
+def _on_fs_loop(fs: Any, coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any]:
+    """Run ``coro`` on the filesystem's own event loop (where its SDK client lives)."""
+    return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, fs.loop))
+
+
+def _blob_client(fs: Any, path: str) -> Any:
+    container, blob, _ = fs.split_path(path)
+    return fs.service_client.get_blob_client(container, blob)
+
+
+def _settings(md5_hex: str | None) -> Any:
+    from azure.storage.blob import ContentSettings
+
+    return ContentSettings(content_type="application/octet-stream",
+                           content_md5=bytearray(bytes.fromhex(md5_hex)) if md5_hex else None)
+
+
+def _integrity(exc: BaseException, what: str) -> BaseException:
+    from omefs.errors import IntegrityError
+
+    if is_md5_refusal(exc):
+        err = IntegrityError(f"Azure refused the {what}: its Content-MD5 differs from the bytes "
+                             "that arrived")
+        err.__cause__ = exc
+        return err
+    return exc
+
+
+async def put_blob_checked(ep: Endpoint, path: str, data: Any,
+                           sent: Callable[[], Fingerprint]) -> WriteResult:
+    """One Put Blob with ``Content-MD5``; the answer's MD5 must be the one sent."""
+    from omefs.transfer.streams import WriteResult
+    from omefs.transfer.verify import IntegrityError, b64_to_hex
+
+    payload = data if isinstance(data, bytes) else bytes(data)
+    md5 = sent().md5
+    client = _blob_client(ep.fs, path)
+    try:
+        answer = await _on_fs_loop(ep.fs, client.upload_blob(
+            payload, overwrite=True, validate_content=True, content_settings=_settings(md5),
+            max_concurrency=1))
+    except Exception as exc:
+        raise _integrity(exc, "upload") from exc
+    stored = b64_to_hex(answer.get("content_md5"))
+    if md5 and stored and stored != md5:
+        raise IntegrityError(f"Azure stored MD5 {stored}, the bytes sent have {md5}")
+    return WriteResult(etag=answer.get("etag"), version=answer.get("version_id"),
+                       acknowledged=len(payload), checked="md5")
+
+
+async def put_blocks_checked(ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
+                             part_size: int, concurrency: int,
+                             sent: Callable[[], Fingerprint]) -> WriteResult:
+    """Put Block for each ``part_size`` piece (``Content-MD5`` each), then Put Block List."""
+    from omefs.transfer.streams import WriteResult
+
+    client = _blob_client(ep.fs, path)
+    prefix = uuid.uuid4().hex
+    ids: list[str] = []
+    running: set[asyncio.Future[Any]] = set()
+    total = 0
+
+    async def settle(all_of_them: bool) -> None:
+        while running and (all_of_them or len(running) >= max(1, concurrency)):
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            running.difference_update(done)
+            for fut in done:
+                exc = fut.exception()
+                if exc is not None:
+                    raise _integrity(exc, "block upload") from exc
+
+    def stage(block: bytes) -> None:
+        block_id = base64.b64encode(f"{prefix}-{len(ids):06d}".encode()).decode()
+        ids.append(block_id)
+        running.add(_on_fs_loop(ep.fs, client.stage_block(block_id, block, validate_content=True)))
+
+    buffer = bytearray()
+    try:
+        async for piece in chunks:
+            buffer += piece
+            total += len(piece)
+            while len(buffer) >= part_size:
+                await settle(False)
+                stage(bytes(buffer[:part_size]))
+                del buffer[:part_size]
+        if buffer or not ids:
+            await settle(False)
+            stage(bytes(buffer))
+        await settle(True)
+    except BaseException:
+        if running:  # never leave a block upload running behind the error
+            await asyncio.gather(*running, return_exceptions=True)
+        raise
+    fp = sent()
+    try:
+        answer = await _on_fs_loop(ep.fs, client.commit_block_list(
+            ids, content_settings=_settings(fp.md5)))
+    except Exception as exc:
+        raise _integrity(exc, "block list") from exc
+    return WriteResult(etag=answer.get("etag"), version=answer.get("version_id"),
+                       method="multipart", part_size=part_size, acknowledged=total,
+                       checked="md5 per block")
