@@ -14,7 +14,7 @@ STAMP := $(VENV)/.omefs-installed
 TESTMEM := tests/plugins/omefs-testmem
 TESTMEM_STAMP := $(VENV)/.omefs-testmem-installed
 
-.PHONY: demo test lint type docs setup clean bench fuse
+.PHONY: demo test lint type docs setup clean bench fuse emulators
 
 setup: $(STAMP) $(TESTMEM_STAMP) $(AZURITE) fuse
 
@@ -42,6 +42,11 @@ $(AZURITE):
 
 demo: setup
 	$(PY) examples/crosscloud_demo.py
+
+# S3 (moto) on 127.0.0.1:5000, GCS on :9023, Azurite on :10000, until Ctrl-C; prints the
+# OMEFS_CONFIG that sends every s3://, gs://, az:// URL of the CLI to them.
+emulators: setup
+	$(PY) examples/emulators.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check omefs tests bench examples

@@ -74,6 +74,8 @@ __all__ = [
     "storage",
     # lifecycle rules
     "lifecycle",
+    # FUSE mounts
+    "mount",
     # errors
     "errors",
     "AlreadyExistsError",
@@ -125,6 +127,7 @@ _LAZY = {
     "restore_version": ("omefs.versions", "restore_version"),
     "versioning": ("omefs.versions", "versioning"),
     "lifecycle": ("omefs.lifecycle", ""),  # the module itself
+    "mount": ("omefs.mount", ""),  # the module, callable as mount()
 }
 
 

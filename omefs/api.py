@@ -12,6 +12,7 @@ from fsspec.core import OpenFile
 from fsspec.registry import known_implementations
 
 from omefs.types import AuthLike
+from omefs.uri import normalize_url
 
 __all__ = ["filesystem", "url_to_fs", "open"]
 
@@ -33,6 +34,10 @@ def filesystem(
     if "://" in protocol_or_uri:
         fs, _ = url_to_fs(protocol_or_uri, auth=auth, **storage_options)
         return fs
+    from omefs.providers import provider_for_scheme
+
+    if provider_for_scheme(protocol_or_uri) is not None:
+        protocol_or_uri = protocol_or_uri.lower()
     _make_known(f"{protocol_or_uri}://")
     return fsspec.filesystem(protocol_or_uri, **_with_auth(storage_options, auth))
 
@@ -40,7 +45,12 @@ def filesystem(
 def url_to_fs(
     uri: str, auth: AuthLike = None, **kwargs: object
 ) -> tuple[fsspec.AbstractFileSystem, str]:
-    """``(filesystem, path)`` for ``uri``, as :func:`fsspec.core.url_to_fs` with ``auth=``."""
+    """``(filesystem, path)`` for ``uri``, as :func:`fsspec.core.url_to_fs` with ``auth=``.
+
+    A provider's scheme is read case-insensitively (``S3://b/k``); ``s3:/b/k``
+    is an :class:`~omefs.errors.InvalidURIError`, not a local path.
+    """
+    uri = normalize_url(uri)
     _make_known(uri)
     fs, path = fsspec.core.url_to_fs(uri, **_with_auth(kwargs, auth))
     return fs, str(path)
@@ -73,5 +83,6 @@ def open(  # noqa: A001 - mirrors fsspec.open
     **kwargs: object,
 ) -> OpenFile:
     """An :class:`fsspec.core.OpenFile` for ``uri`` (use it in a ``with`` block)."""
+    uri = normalize_url(uri)
     _make_known(uri)
     return fsspec.open(uri, mode=mode, **_with_auth(kwargs, auth))

@@ -160,6 +160,9 @@ class AuthConfig:
         object.__setattr__(self, "auth_type", auth_type)
         object.__setattr__(self, "settings", _flatten_settings(self.settings, auth_type))
         register_secrets_in(self.settings)
+        from omefs.auth.registry import check_settings
+
+        check_settings(provider, auth_type, self.settings)
         depth, link = 0, self.fallback
         while link is not None:
             depth += 1
@@ -181,7 +184,9 @@ class AuthConfig:
         ``settings`` (or ``extra``), ``fallback`` (a mapping of the same
         shape). Any other top-level key is taken as a setting, so
         ``{"provider": "aws", "auth_type": "access_key", "access_key_id": …}``
-        works as well.
+        works as well. A setting (or top-level key) the auth type does not
+        take is a :class:`ConfigError` that suggests the nearest accepted
+        key (``endpoint`` → ``endpoint_url``).
         """
         if isinstance(data, AuthConfig):
             return data
@@ -215,6 +220,7 @@ class AuthConfig:
                 )
             settings.update(value)
         fallback = data.pop("fallback", None)
+        _check_top_level(data, str(provider), str(auth_type))
         settings.update(data)  # remaining top-level keys are settings
         if fallback is not None and not isinstance(fallback, (Mapping, AuthConfig)):
             raise ConfigError(f"'fallback' must be an auth config (a mapping), got {type(fallback).__name__}",
@@ -326,6 +332,37 @@ class AuthConfig:
         return f"AuthConfig({', '.join(parts)})"
 
     __str__ = __repr__
+
+
+#: The keys of an auth config mapping besides its settings.
+TOP_LEVEL_KEYS = ("provider", "auth_type", "type", "region", "settings", "extra", "fallback")
+
+
+def _check_top_level(extra: Mapping[str, object], provider: str, auth_type: str) -> None:
+    """Top-level keys beyond :data:`TOP_LEVEL_KEYS` are settings: each must be one the provider takes."""
+    import difflib
+
+    from omefs.auth.registry import accepted_settings
+
+    prov = auth_provider(provider) or _registered_provider(provider)
+    if not extra or prov is None:
+        return
+    snake = _CAMEL.sub("_", auth_type.strip()).replace("-", "_").replace(" ", "_").lower()
+    accepted = accepted_settings(prov, GO_AUTH_TYPES.get(auth_type.strip(), (None, snake))[1])
+    if accepted is None:
+        return
+    for key in sorted(map(str, extra)):
+        if key in accepted:
+            continue
+        names = sorted(set(TOP_LEVEL_KEYS) | accepted)
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(
+            f"unknown key {key!r}{hint} in the {prov} auth config; accepted top-level keys: "
+            f"{', '.join(k for k in TOP_LEVEL_KEYS if k not in ('type', 'extra'))}, or any setting: "
+            f"{', '.join(sorted(accepted))}",
+            operation="config", provider=prov,
+        )
 
 
 def _auth_names() -> list[str]:

@@ -61,7 +61,7 @@ from omefs.providers.registry import all_providers, find_provider, provider_for_
 if TYPE_CHECKING:
     from omefs.providers.base import Provider
 
-__all__ = ["ObjectURI", "parse_uri", "check_part", "loose_bucket"]
+__all__ = ["ObjectURI", "parse_uri", "normalize_url", "check_part", "loose_bucket"]
 
 Form = Literal["release", "contents", "artifacts"]
 
@@ -236,6 +236,32 @@ def parse_uri(text: str | ObjectURI) -> ObjectURI:
         return ObjectURI(**_validated(provider=prov.name, **fields))
     except URISyntaxError as bad:
         raise _invalid(str(bad), prov, _shown(text)) from None
+
+
+def normalize_url(text: str) -> str:
+    """``text`` with a provider's scheme in lower case (``S3://b/k`` → ``s3://b/k``).
+
+    Schemes are case-insensitive (RFC 3986) but fsspec's registry is not.
+    A provider's scheme followed by a single slash (``s3:/b/k``) is a mistyped URL, not a local path: it raises
+    :class:`~omefs.errors.InvalidURIError`. Anything else (a local path, a
+    Windows drive ``C:\\…``, another fsspec protocol) is returned unchanged.
+    """
+    if not isinstance(text, str):
+        return text
+    match = _SCHEME_RE.match(text)
+    if match is not None:
+        scheme = match.group(1)
+        if scheme != scheme.lower() and provider_for_scheme(scheme) is not None:
+            return scheme.lower() + text[len(scheme):]
+        return text
+    loose = _SCHEME_NO_SLASHES_RE.match(text)
+    if loose is not None and len(loose.group(1)) > 1 and text[loose.end():loose.end() + 1] == "/":
+        prov = provider_for_scheme(loose.group(1))
+        if prov is not None and not (prov.capabilities.local and not prov.capabilities.bucketed):
+            given = loose.group(1).lower()
+            raise _invalid(f"expected '{given}://' at the start (a URL, not a local path)",
+                           prov if prov.parses_uris else None, text)
+    return text
 
 
 def _uri_provider(scheme: str) -> Provider | None:

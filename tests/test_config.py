@@ -128,7 +128,55 @@ def test_equality_hash_fingerprint_and_pickle():
 
 def test_get_reads_env_when_setting_missing(monkeypatch):
     monkeypatch.setenv("OMEFS_TEST_VAR", "from-env")
-    cfg = AuthConfig(provider="aws", settings={"x": "from-settings"})
-    assert cfg.get("x", env="OMEFS_TEST_VAR") == "from-settings"
+    cfg = AuthConfig(provider="aws", settings={"profile": "from-settings"})
+    assert cfg.get("profile", env="OMEFS_TEST_VAR") == "from-settings"
     assert cfg.get("y", env="OMEFS_TEST_VAR") == "from-env"
     assert cfg.get("z", "dflt") == "dflt"
+
+
+# -- unknown keys: "did you mean" -------------------------------------------------------
+
+
+@pytest.mark.parametrize("data, typo, meant", [
+    ({"provider": "aws", "auth_type": "access_key", "settings": {"endpoint": "http://127.0.0.1:9"}},
+     "endpoint", "endpoint_url"),
+    ({"provider": "azure", "auth_type": "sas_token", "settings": {"acount_name": "a", "sas_token": "s"}},
+     "acount_name", "account_name"),
+    ({"provider": "gcp", "settings": {"projet": "p"}}, "projet", "project"),
+    ({"provider": "github", "settings": {"tokn": "t"}}, "tokn", "token"),
+    ({"provider": "oci", "settings": {"profle": "DEFAULT"}}, "profle", "profile"),
+])
+def test_a_typo_in_settings_is_a_config_error_with_did_you_mean(data, typo, meant):
+    with pytest.raises(ConfigError) as info:
+        AuthConfig.from_dict(data)
+    text = str(info.value)
+    assert f"{typo!r} (did you mean {meant!r}?)" in text
+    assert "accepted: " in text and meant in text.split("accepted: ", 1)[1]
+
+
+def test_an_unknown_top_level_key_is_a_config_error_with_did_you_mean():
+    with pytest.raises(ConfigError, match=r"unknown key 'regoin' \(did you mean 'region'\?\).*accepted top-level "
+                                          r"keys: provider, auth_type, region, settings, fallback"):
+        AuthConfig.from_dict({"provider": "aws", "auth_type": "access_key", "regoin": "eu-west-1"})
+    with pytest.raises(ConfigError, match="did you mean 'fallback'"):
+        AuthConfig.from_dict({"provider": "aws", "fallbak": {"provider": "aws"}})
+
+
+def test_a_typo_in_a_routing_profile_names_the_profile(tmp_path):
+    from omefs.routing import load_config
+
+    path = tmp_path / "omefs.yaml"
+    path.write_text("profiles:\n  local:\n    provider: aws\n    auth_type: access_key\n"
+                    "    settings: {endpoint: 'http://127.0.0.1:9', access_key_id: a, secret_access_key: b}\n"
+                    "routes:\n  's3://': local\n")
+    with pytest.raises(ConfigError, match=r"profiles\.local: unknown setting 'endpoint' \(did you mean 'endpoint_url'"):
+        load_config(path)
+
+
+def test_settings_other_features_add_stay_accepted():
+    for provider, settings in [
+        ("azure", {"subscription_id": "s", "resource_group": "g", "connection_string": "c"}),
+        ("aws", {"encryption": {"mode": "sse-s3"}, "storage_class": "STANDARD_IA", "ca_bundle": "/x",
+                 "allow_http": True, "sts_endpoint_url": "http://127.0.0.1:9"}),
+    ]:
+        AuthConfig(provider=provider, settings=settings)

@@ -23,6 +23,7 @@ import sys
 import time
 from typing import Any
 
+from omefs.cli import auth_show as _auth_show
 from omefs.errors import UsageError
 from omefs.redact import redact_text
 
@@ -60,7 +61,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "auth", help="Check credentials: which are used for a URL, and whether they work",
         description="Commands about credentials.\n\n" + _EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        usage="omefs auth check [flags] [URL]",
+        usage="omefs auth {check,show} [flags] [URL]",
     )
     auth.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                       help="log what omefs does and show tracebacks of errors")
@@ -83,13 +84,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                               help="resolve and show the credentials, but make no call to the store")
     check_parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                               help="log what omefs does and show tracebacks of errors")
+    _auth_show.add_parser(verbs)
     return auth
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``omefs auth …``; the exit status."""
+    if getattr(args, "auth_command", None) == "show":
+        return _auth_show.run_show(args)
     if getattr(args, "auth_command", None) != "check":
-        sys.stderr.write("usage: omefs auth check [--auth PROFILE|FILE] [--json] [URL]\n")
+        sys.stderr.write("usage: omefs auth {check,show} [--auth PROFILE|FILE] [--json] [URL]\n")
         return EXIT_USAGE
     return _run_check(args)
 
@@ -236,7 +240,12 @@ def _call_store(url: str, config: Any, explicit: bool, options: dict[str, Any]) 
         try:
             info = fs.info(path)
         except FileNotFoundError:
-            result.update(ok=True, result="not found (the credentials were accepted)")
+            bucket = _missing_bucket(url, config if explicit else None, kwargs)
+            if bucket is not None:
+                result.update(ok=False, result="bucket not found",
+                              error=f"NotFoundError: the bucket {bucket!r} does not exist at this endpoint")
+            else:
+                result.update(ok=True, result="not found (the credentials were accepted)")
         else:
             kind = info.get("type", "object")
             result.update(ok=True, result=f"{kind} exists" + (
@@ -254,6 +263,31 @@ def _call_store(url: str, config: Any, explicit: bool, options: dict[str, Any]) 
         result.update(ok=False, result=kind, error=f"{type(why).__name__}: {_first_line(why)}")
     result["seconds"] = round(time.monotonic() - started, 3)
     return result
+
+
+def _missing_bucket(url: str, auth: Any, options: dict[str, Any]) -> str | None:
+    """The bucket of ``url`` when it does not exist (an absent object alone proves nothing wrong)."""
+    import dataclasses
+
+    from omefs.api import url_to_fs
+    from omefs.errors import OmefsError
+    from omefs.uri import parse_uri
+
+    try:
+        uri = parse_uri(url)
+    except OmefsError:
+        return None
+    if not uri.bucket:
+        return None
+    root = dataclasses.replace(uri, path="")
+    try:
+        fs, path = url_to_fs(str(root), auth=auth, **options)
+        fs.info(path)
+    except FileNotFoundError:
+        return uri.bucket
+    except Exception:  # noqa: BLE001 - the object's answer stands
+        return None
+    return None
 
 
 def _call_identity(creds: Any) -> dict[str, Any]:

@@ -76,6 +76,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     _configure_logging(debug)
     try:
+        _normalize_urls(args)
         handler = _load_handler(args._handler)
         return int(handler(args) or 0)
     except KeyboardInterrupt:
@@ -87,6 +88,22 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except Exception as exc:  # every error ends as one clean line
         return _report_exception(exc, debug)
+
+
+#: The argument names that hold URLs, whatever the verb.
+_URL_ARGS = ("url", "urls", "src", "dst")
+
+
+def _normalize_urls(args: Any) -> None:
+    """Schemes of URL arguments in lower case (``S3://b/k``); ``s3:/b/k`` is an InvalidURIError."""
+    from omefs.uri import normalize_url
+
+    for name in _URL_ARGS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            setattr(args, name, normalize_url(value))
+        elif isinstance(value, list):
+            setattr(args, name, [normalize_url(v) if isinstance(v, str) else v for v in value])
 
 
 def _report_exception(exc: BaseException, debug: bool) -> int:

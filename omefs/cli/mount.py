@@ -11,7 +11,6 @@ Runs in the foreground until unmounted: Ctrl-C, SIGTERM, or
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from typing import Any
@@ -37,26 +36,6 @@ def fuse_unavailable() -> str | None:
     return None
 
 
-def _read_only_ops() -> type:
-    from fsspec.fuse import FUSEr
-    from fuse import FuseOSError
-
-    class ReadOnlyFUSEr(FUSEr):  # type: ignore[misc]
-        """fsspec's FUSE operations with every write refused (EROFS)."""
-
-        def _refuse(self, *args: Any, **kwargs: Any) -> Any:
-            raise FuseOSError(errno.EROFS)
-
-        create = mkdir = rmdir = unlink = write = truncate = chmod = _refuse
-
-        def open(self, path: str, flags: int) -> Any:
-            if flags & (os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC):
-                raise FuseOSError(errno.EROFS)
-            return super().open(path, flags)
-
-    return ReadOnlyFUSEr
-
-
 def cmd_mount(args: argparse.Namespace) -> int:
     reason = fuse_unavailable()
     if reason:
@@ -69,12 +48,24 @@ def cmd_mount(args: argparse.Namespace) -> int:
     root = str(path).rstrip("/") + "/"
     import fsspec.fuse
 
-    kwargs: dict[str, Any] = {"foreground": True, "threads": args.threads}
-    if args.read_only:
-        kwargs["ops_class"] = _read_only_ops()
+    from omefs.mount import ops_class
+
+    if args.read_only and args.read_write:
+        raise UsageError("--read-only and --read-write cannot be used together")
+    writable = bool(args.read_write)
+    base_url = args.url if args.url.endswith("/") else args.url + "/"
+
+    def upload(local: str, rel: str) -> None:
+        """A written file, whole, through the verified copy path (no object is left on failure)."""
+        from omefs.transfer import copy
+
+        copy(local, base_url + rel, dst_auth=auth, dst_options=options or None, retries=2)
+
+    ops = ops_class(writable)
+    kwargs: dict[str, Any] = {"foreground": True, "threads": args.threads,
+                              "ops_class": lambda fs_, path_, **kw: ops(fs_, path_, upload=upload, **kw)}
     sys.stderr.write(
-        f"omefs: mounting {args.url} at {mountpoint}"
-        f"{' (read-only)' if args.read_only else ''}; "
+        f"omefs: mounting {args.url} at {mountpoint} ({'read-write' if writable else 'read-only'}); "
         f"Ctrl-C or 'fusermount -u {mountpoint}' unmounts\n"
     )
     sys.stderr.flush()

@@ -16,8 +16,10 @@ from typing import Any
 
 from omefs.cli import auth as _auth_verb
 from omefs.cli import classes as _classes_verb
+from omefs.cli import compare as _compare
 from omefs.cli import encryption as _encryption_flags
 from omefs.cli import lifecycle as _lifecycle_verb
+from omefs.cli import mkdir as _mkdir
 from omefs.cli import versions as _versions_verb
 from omefs.cli.argtypes import bandwidth, non_negative_int, positive_int, size, size_or_zero
 
@@ -123,8 +125,9 @@ def _transfer_parent() -> argparse.ArgumentParser:
         "--checksum",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="verify, and compare for --ignore-existing and sync, by MD5/CRC32C/ETag as well as "
-        "size (the default); --no-checksum: by size only",
+        help="skip only objects whose size and MD5/CRC32C/ETag match (rclone's --checksum; "
+        "without it the time decides where digests cannot); --no-checksum: verify and compare "
+        "by size only",
     )
     group.add_argument(
         "--exclude",
@@ -268,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
             "Streams between any two stores with bounded memory: parallel ranged reads\n"
             "into the destination's native multipart upload, server-side copy within\n"
             "one provider, verification of every object, retries.\n\n"
-            "As rclone: 'cp -r SRC/ DST/' puts the contents of SRC directly under DST.\n"
+            "As rclone: 'cp -r SRC/ DST/' puts the contents of SRC directly under DST,\n"
+            "and skips objects already identical there (size, then checksum or time).\n"
             "One object copied to a URL ending in '/' (or to an existing folder) keeps\n"
             "its name; otherwise DST is its new name."
         ),
@@ -285,13 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("src", metavar="SRC", help="source URL or local path")
     cp.add_argument("dst", metavar="DST", help="destination URL or local path")
     cp.add_argument("-r", "-R", "--recursive", action="store_true", help="copy every object below SRC")
-    cp.add_argument(
-        "--ignore-existing",
-        "--skip-existing",
-        dest="skip_existing",
-        action="store_true",
-        help="skip objects already identical at the destination (resume an interrupted copy)",
-    )
+    _compare.add_flags(cp)
 
     sync = _add_verb(
         subparsers, "sync",
@@ -313,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sync.add_argument("src", metavar="SRC", help="source URL or local path (a folder)")
     sync.add_argument("dst", metavar="DST", help="destination URL or local path (a folder)")
+    _compare.add_flags(sync)
     sync.add_argument(
         "--delete",
         action="store_true",
@@ -349,23 +348,28 @@ def build_parser() -> argparse.ArgumentParser:
         summary="Mount a store's path as a local folder (FUSE)",
         description=(
             "Runs in the foreground until unmounted (Ctrl-C, or 'fusermount -u MOUNTPOINT').\n"
+            "Read-only unless --read-write (each written file is uploaded whole on close).\n"
             "Needs fusepy (pip install 'omefs[fuse]') and FUSE (/dev/fuse, fuse3/libfuse2)."
         ),
         usage="omefs mount [flags] URL MOUNTPOINT",
         examples=(
             "  omefs mount s3://my-bucket/data/ /mnt/data\n"
-            "  omefs mount --read-only gs://public-models/ ~/models\n"
+            "  omefs mount gs://public-models/ ~/models            # read-only\n"
+            "  omefs mount --read-write s3://my-bucket/out/ /mnt/out\n"
         ),
         handler="omefs.cli.mount:cmd_mount",
         parents=[single],
     )
     mount.add_argument("url", metavar="URL", help="the folder of the store to mount")
     mount.add_argument("mountpoint", metavar="MOUNTPOINT", help="an existing empty local folder")
-    mount.add_argument("--read-only", action="store_true", help="refuse every write")
+    mount.add_argument("--read-only", action="store_true", help="refuse every write (the default)")
+    mount.add_argument("--read-write", action="store_true",
+                       help="allow writes: each file is uploaded whole, and verified, when it is closed")
     mount.add_argument("--threads", action="store_true", help="serve FUSE requests from several threads")
 
     _classes_verb.add_set_class(subparsers, _add_verb, [single])
     _classes_verb.add_restore(subparsers, _add_verb, [single])
+    _mkdir.add_parser(subparsers, _add_verb, [single])
     _versions_verb.add_parsers(subparsers, _add_verb, single)
     _auth_verb.add_parser(subparsers)
     subparsers.choices["auth"].set_defaults(_handler="omefs.cli.auth:run")

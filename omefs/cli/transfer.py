@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Any
 
+from omefs.cli.compare import compare_kwargs
 from omefs.cli.listing import excluded
 from omefs.cli.options import UsageError, is_remote, open_fs, side_settings
 from omefs.cli.output import (
@@ -56,8 +57,7 @@ def transfer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "storage_class": getattr(args, "storage_class", None),
     }
     kwargs.update({k: v for k, v in optional.items() if v is not None})
-    if getattr(args, "skip_existing", False):
-        kwargs["skip_existing"] = True
+    kwargs.update(compare_kwargs(args, skip_by_default=bool(getattr(args, "recursive", True))))
     if getattr(args, "delete", False):
         kwargs["delete"] = True
     if args.dry_run:
@@ -123,6 +123,10 @@ def _item_line(out: Any, verb: str, item: Any) -> None:
 
 
 def cmd_cp(args: argparse.Namespace) -> int:
+    from omefs.cli.stdio import cmd_cp_stdio, is_stdio
+
+    if is_stdio(args):
+        return cmd_cp_stdio(args)
     return _run_transfer(args, "copy", recursive=args.recursive)
 
 
@@ -132,23 +136,24 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 # -- rm ---------------------------------------------------------------------
 
-def _targets(fs: Any, path: str, args: argparse.Namespace) -> list[str]:
+def _targets(fs: Any, path: str, args: argparse.Namespace) -> dict[str, int | None]:
+    """What ``rm`` deletes: each object's name and size (``--dry-run`` shows the sizes)."""
     root = str(path).rstrip("/")
     if not args.recursive:
         info = fs.info(path)
         if info.get("type") == "directory":
             raise UsageError(f"{args.url} is a folder: use 'omefs rm -r' to delete what it holds")
-        return [info.get("name", path)]
-    found = fs.find(path, withdirs=False)
+        return {info.get("name", path): info.get("size")}
+    found = fs.find(path, withdirs=False, detail=True)
     if not found:
         if not fs.exists(path):
             raise NotFoundError("no such object or folder", operation="rm", uri=args.url)
-        return []
-    targets = []
-    for name in found:
+        return {}
+    targets: dict[str, int | None] = {}
+    for name, info in found.items():
         rel = name[len(root) + 1:] if name.startswith(root + "/") else name.rsplit("/", 1)[-1]
         if not excluded(rel, args.exclude):
-            targets.append(name)
+            targets[name] = info.get("size")
     return targets
 
 
@@ -186,27 +191,32 @@ def cmd_rm(args: argparse.Namespace) -> int:
     auth, options = side_settings(args, None)
     fs, path = open_fs(args.url, auth, options)
     root = str(path).rstrip("/")
-    targets = _targets(fs, path, args)
+    sizes = _targets(fs, path, args)
     failed: list[tuple[str, str]] = []
     if args.dry_run:
-        deleted = targets
+        deleted = list(sizes)
     else:
-        deleted, failed = _delete(fs, targets)
+        deleted, failed = _delete(fs, list(sizes))
     urls = [_url_of(n, root, args) for n in deleted]
+    total = sum(sizes.get(n) or 0 for n in deleted)
     if args.json:
         print_json({
             "command": "rm",
             "ok": not failed,
             "dry_run": args.dry_run,
             "deleted": urls,
+            "bytes": total,
+            "sizes": {url: sizes.get(n) for url, n in zip(urls, deleted, strict=True)},
             "failed": [{"url": _url_of(n, root, args), "error": e} for n, e in failed],
         })
     elif not args.quiet:
         if args.dry_run or args.verbose:
-            for url in urls:
-                sys.stdout.write(f"{'would delete' if args.dry_run else 'deleted'}: {url}\n")
+            for url, name in zip(urls, deleted, strict=True):
+                size = sizes.get(name)
+                shown = f" ({format_size(size)})" if size is not None else ""
+                sys.stdout.write(f"{'would delete' if args.dry_run else 'deleted'}: {url}{shown}\n")
         verb = "Would delete" if args.dry_run else "Deleted"
-        sys.stdout.write(f"{verb + ':':<16}{len(urls)} object(s)"
+        sys.stdout.write(f"{verb + ':':<16}{len(urls)} object(s), {format_size(total)}"
                          + (f", {len(failed)} failed" if failed else "") + "\n")
     if failed:
         print_failures([{"src": _url_of(n, root, args), "error": e} for n, e in failed])

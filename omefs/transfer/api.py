@@ -262,6 +262,7 @@ def copy(
     dst_options: StorageOptions | None = None,
     checksum: bool = True,
     skip_existing: bool = False,
+    compare: str = "auto",
     exclude: str | Sequence[str] | None = None,
     max_concurrency: int = DEFAULT_CONCURRENCY,
     part_size: int | str = DEFAULT_PART_SIZE,
@@ -293,6 +294,10 @@ def copy(
             to decide ``skip_existing``. False: sizes only.
         skip_existing: skip objects already identical at the destination,
             so a re-run after an interruption moves only what is missing.
+        compare: how ``skip_existing`` (and ``sync``) decide "identical", as
+            rclone: ``"auto"`` size, then digests where comparable, else
+            modification times; ``"checksum"`` size and digests only;
+            ``"size"`` size only; ``"exists"`` any object already there.
         exclude: glob(s) matched on the relative path, the key and the base name.
         max_concurrency: requests in flight at once (objects, or parts of a
             large object); memory stays near ``part_size × max_concurrency``.
@@ -330,7 +335,8 @@ def copy(
 
         src, dst = version_source(src, dst, version_id, recursive)
     opts = TransferOptions.build(
-        recursive=recursive, checksum=checksum, skip_existing=skip_existing, exclude=exclude,
+        recursive=recursive, checksum=checksum, skip_existing=skip_existing, compare=compare,
+        exclude=exclude,
         max_concurrency=max_concurrency, part_size=part_size, retries=retries,
         bandwidth=bandwidth, dry_run=dry_run, storage_class=storage_class,
     )
@@ -346,6 +352,7 @@ def sync(
     delete: bool = False,
     recursive: bool = True,
     skip_existing: bool = True,
+    compare: str = "auto",
     src_auth: AuthLike = None,
     dst_auth: AuthLike = None,
     src_options: StorageOptions | None = None,
@@ -369,13 +376,14 @@ def sync(
     always on; passing them False is an error) and ``delete``: also remove
     destination objects that have no source (rclone's ``sync``). Deletion
     happens only after every copy succeeded, never touches excluded paths,
-    and each removal is reported in ``report.deleted``.
+    and each removal is reported in ``report.deleted``. ``compare`` is
+    :func:`copy`'s.
     """
     if not recursive or not skip_existing:
         raise ConfigError("sync is always recursive and skips identical objects; "
                           "use omefs.copy for anything else", operation="sync")
     opts = TransferOptions.build(
-        recursive=True, checksum=checksum, skip_existing=True, exclude=exclude,
+        recursive=True, checksum=checksum, skip_existing=True, compare=compare, exclude=exclude,
         max_concurrency=max_concurrency, part_size=part_size, retries=retries,
         bandwidth=bandwidth, dry_run=dry_run, delete=delete, storage_class=storage_class,
     )

@@ -192,9 +192,12 @@ class Checks:
     async def identical(self, task: Task) -> bool:
         """Whether the destination already holds this object (``skip_existing``)."""
         ex, fp = task.existing, task.fingerprint
+        mode = self.opts.compare
+        if ex is not None and mode == "exists":
+            return True
         if ex is None or ex.size != task.size:
             return False
-        if not self.opts.checksum:
+        if mode == "size" or not self.opts.checksum:
             return True
         ok, _ = compare(fp, ex)
         if ok is not None:
@@ -216,6 +219,8 @@ class Checks:
             ok, _ = compare(other.with_(part_size=part) if part else other, computed)
             if ok is not None:
                 return ok
+        if mode == "checksum":
+            return False  # no digest to compare: copy it
         if ex.mtime is not None and fp.mtime is not None:
             # Written after the source last changed (stores keep whole seconds at best).
             return ex.mtime >= fp.mtime - MTIME_SLACK

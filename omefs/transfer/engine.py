@@ -212,6 +212,7 @@ class Engine:
                          _error_text(exc), "; retrying" if retry else "")
                 if not retry:
                     self.slots.release(weight)
+                    exc = await self._missing_bucket(task, exc)
                     note = await self._cleanup_failed(task, exc, wrote[0])
                     if classify(exc) is ArchivedObjectError:  # name the object, class, remedy
                         exc = archived_error(exc, "copy", src_url, self.src.name)
@@ -223,6 +224,22 @@ class Engine:
             self.slots.release(weight)
             return TransferItem(src_url, dst_url, task.size, time.monotonic() - started, attempts,
                                 "copied", method=method, verified=verified)
+
+    async def _missing_bucket(self, task: Task, exc: Exception) -> Exception:
+        """A write that found nothing because the destination bucket is missing: say so, by name
+        (the store's answer is a bare 404, an XML body at best)."""
+        bucket, _ = self.dst.split(task.dst)
+        if not bucket or not isinstance(exc, FileNotFoundError):
+            return exc
+        try:
+            exists = await self.rt.run(self.dst.fs.exists, bucket)
+        except Exception:  # noqa: BLE001 - the original error stands
+            return exc
+        if exists:
+            return exc
+        return NotFoundError(f"the destination bucket {bucket!r} does not exist (create it first: "
+                             f"omefs mkdir {self.dst.url(bucket)})", operation="copy",
+                             uri=self.dst.url(task.dst), provider=self.dst.name)
 
     def _weight(self, task: Task) -> int:
         """Slots an object holds: a slot per ``part_size`` of buffer it keeps.

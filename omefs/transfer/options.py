@@ -16,11 +16,19 @@ from typing import Any
 from omefs.errors import ConfigError
 from omefs.sizes import KiB, MiB, parse_size
 
-__all__ = ["TransferOptions", "DEFAULT_PART_SIZE", "DEFAULT_CONCURRENCY", "DEFAULT_RETRIES"]
+__all__ = ["TransferOptions", "COMPARE_MODES", "DEFAULT_PART_SIZE", "DEFAULT_CONCURRENCY",
+           "DEFAULT_RETRIES"]
 
 DEFAULT_PART_SIZE = 8 * MiB
 DEFAULT_CONCURRENCY = 16
 DEFAULT_RETRIES = 3
+
+#: How ``skip_existing`` decides that the destination already holds an object
+#: (rclone's choices): ``"auto"`` size, then digests where both sides have a
+#: comparable one, else modification times; ``"checksum"`` size and digests
+#: (an object whose digests cannot be compared is copied); ``"size"`` size
+#: only; ``"exists"`` any object already there (rclone's ``--ignore-existing``).
+COMPARE_MODES = ("auto", "checksum", "size", "exists")
 
 
 def _size(value: Any, name: str) -> int:
@@ -48,6 +56,7 @@ class TransferOptions:
     recursive: bool = False
     checksum: bool = True
     skip_existing: bool = False
+    compare: str = "auto"
     exclude: tuple[str, ...] = ()
     max_concurrency: int = DEFAULT_CONCURRENCY
     part_size: int = DEFAULT_PART_SIZE
@@ -74,6 +83,7 @@ class TransferOptions:
         recursive: bool = False,
         checksum: bool = True,
         skip_existing: bool = False,
+        compare: str = "auto",
         exclude: Any = None,
         max_concurrency: Any = DEFAULT_CONCURRENCY,
         part_size: Any = DEFAULT_PART_SIZE,
@@ -111,6 +121,9 @@ class TransferOptions:
             raise ConfigError("storage_class must be a class name (neutral such as COLD, or the "
                               f"destination's own) or 'preserve', got {storage_class!r}",
                               operation="transfer")
+        if compare not in COMPARE_MODES:
+            raise ConfigError(f"compare must be one of {', '.join(COMPARE_MODES)}, got {compare!r}",
+                              operation="transfer")
         limit = None
         if threshold is not None:
             limit = _size(threshold, "size_threshold")
@@ -121,6 +134,7 @@ class TransferOptions:
             recursive=bool(recursive),
             checksum=bool(checksum),
             skip_existing=bool(skip_existing),
+            compare=compare,
             exclude=_patterns(exclude),
             max_concurrency=max_concurrency,
             part_size=size,

@@ -143,6 +143,11 @@ async def build_plan(rt: Runtime, src: Endpoint, dst: Endpoint, opts: TransferOp
         raise ConfigError(f"{src_uri} is a folder; pass recursive=True to copy its contents",
                           operation="copy", uri=src_uri, provider=src.name)
 
+    if not dst_uri.endswith("/") and _is_file(await _info(rt, dst, dst.root)):
+        raise ConfigError(f"cannot copy the folder {src_uri} onto {dst_uri}: it is an object, "
+                          f"not a folder; give a folder URL (such as {dst_uri}.d/) or delete it first",
+                          operation="copy", uri=dst_uri, provider=dst.name)
+
     listing: dict[str, dict[str, Any]] = {}
     if opts.skip_existing or opts.delete:
         for path, dinfo in (await _find(rt, dst, dst.root)).items():

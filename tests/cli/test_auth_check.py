@@ -145,6 +145,9 @@ def test_default_chain_when_no_route(s3_env, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIADEFAULTCHAIN0001")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "default-chain-secret-1")
     monkeypatch.setenv("AWS_ENDPOINT_URL", s3_env.endpoint)  # botocore's own: the S3 client and STS
+    import boto3
+
+    boto3.client("s3", **s3_env.boto3_kwargs()).create_bucket(Bucket="anything")  # a missing one fails
     code, out, err = check(capsys, "s3://anything/x")
     assert code == 0, out + err
     assert line(out, "profile") == "(none: no route matches; the SDK's default chain)"

@@ -57,6 +57,13 @@ class S3Facade(FacadeHooks):
         if creds.sdk is None:
             super().check_credentials(creds, report)
             return
+        if not _sts_reachable(creds):  # a custom endpoint (an emulator, a private store): ask it
+            from botocore.config import Config
+
+            report["operation"] = f"s3:ListBuckets at {creds.storage_options()['endpoint_url']}"
+            creds.client("s3", config=Config(connect_timeout=5, read_timeout=10,
+                                             retries={"total_max_attempts": 1})).list_buckets()
+            return
         report["operation"] = "sts:GetCallerIdentity"
         creds.caller_identity(timeout=10)
 

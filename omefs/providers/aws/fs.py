@@ -67,6 +67,13 @@ class S3FileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOptions
         {"key", "secret", "token", "anon", "session", "profile", "username", "password"}
     )
 
+    async def set_session(self, refresh: bool = False, kwargs: dict[str, Any] | None = None) -> Any:
+        """s3fs's client, which fails at once on a refused connection (see :mod:`.refused`)."""
+        from omefs.providers.aws.refused import fail_fast_on_refused
+
+        client = await super().set_session(refresh=refresh, kwargs=kwargs or {})
+        return fail_fast_on_refused(client)
+
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         from omefs.tls import endpoint_policy
 

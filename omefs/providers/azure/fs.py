@@ -236,6 +236,13 @@ class AzureBlobFileSystem(
         return BlobServiceClient(account_url, credential=credential, **kwargs)
 
     def do_connect(self) -> None:
+        """adlfs's connection, whose client fails at once on a refused connection (see :mod:`.refused`)."""
+        from omefs.providers.azure.refused import fail_fast_on_refused
+
+        self._omefs_connect()
+        fail_fast_on_refused(getattr(self, "service_client", None))
+
+    def _omefs_connect(self) -> None:
         url = getattr(self, "_omefs_account_url", None)
         extra = getattr(self, "_omefs_client_kwargs", None)
         if self.connection_string is not None and extra:

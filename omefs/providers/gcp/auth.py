@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from omefs.auth.base import Credentials
-from omefs.auth.registry import register
+from omefs.auth.registry import declare_settings, register
 from omefs.config import AuthConfig, as_auth_config
 from omefs.errors import AuthError, ConfigError
 from omefs.redact import get_logger, redact_text, register_secret
@@ -208,7 +208,7 @@ def service_account_info(config: AuthConfig) -> dict[str, Any]:
     return _read_json_file(config, "key_file", str(path))
 
 
-@register(PROVIDER, "service_account")
+@register(PROVIDER, "service_account", settings=("key_file", "key_json", "service_account", "private_key", "client_email", "private_key_id", "client_id", "project_id", "token_uri", "type", "auth_uri", "auth_provider_x509_cert_url", "client_x509_cert_url", "universe_domain", "client_secret", "refresh_token"))
 def service_account(config: AuthConfig) -> GCPCredentials:
     """A service-account key: settings ``key_file``, ``key_json`` (string) or ``service_account`` (dict).
 
@@ -248,7 +248,7 @@ def _adc(config: AuthConfig, scopes: list[str]) -> tuple[Any, str | None]:
                         f"{redact_text(str(exc))}", operation="resolve", provider=PROVIDER) from None
 
 
-@register(PROVIDER, "application_default")
+@register(PROVIDER, "application_default", settings=("quota_project_id",))
 def application_default(config: AuthConfig) -> GCPCredentials:
     """Application Default Credentials, found as google-auth finds them.
 
@@ -261,7 +261,7 @@ def application_default(config: AuthConfig) -> GCPCredentials:
     return _wrap(config, creds, _project(config, project))
 
 
-@register(PROVIDER, "workload_identity")
+@register(PROVIDER, "workload_identity", settings=("config_file", "config", "config_json", "credential_config_file", "audience", "credential_source", "workforce_pool_user_project", "environment_id"))
 def workload_identity(config: AuthConfig) -> GCPCredentials:
     """Workload identity federation: an ``external_account`` credential configuration.
 
@@ -338,7 +338,7 @@ def _source_credentials(config: AuthConfig) -> Any:
     return creds
 
 
-@register(PROVIDER, "impersonation")
+@register(PROVIDER, "impersonation", settings=("target_principal", "source", "delegates", "lifetime", "iam_endpoint_url", "iam_endpoint_override"))
 def impersonation(config: AuthConfig) -> GCPCredentials:
     """A service account's short-lived tokens, minted by the IAM credentials API for a source identity.
 
@@ -377,15 +377,20 @@ def impersonation(config: AuthConfig) -> GCPCredentials:
 
 
 # -- anonymous, default -----------------------------------------------------------------------
-@register(PROVIDER, "anonymous")
+@register(PROVIDER, "anonymous", settings=())
 def anonymous(config: AuthConfig) -> GCPCredentials:
     """Unauthenticated requests, for public buckets and emulators."""
     return _wrap(config, None, _project(config), verify=False)
 
 
-@register(PROVIDER, "default")
+@register(PROVIDER, "default", settings=("key_file", "key_json", "service_account", "private_key", "client_email", "private_key_id", "client_id", "project_id", "token_uri", "type", "auth_uri", "auth_provider_x509_cert_url", "client_x509_cert_url", "universe_domain", "client_secret", "refresh_token", "quota_project_id"))
 def default(config: AuthConfig) -> GCPCredentials:
     """A key in the settings (``key_file``, ``key_json``, ``service_account``) if any, else ADC."""
     if any(config.settings.get(k) for k in ("key_file", "key_json", "service_account")):
         return service_account(config)
     return application_default(config)
+
+
+#: Settings every gcp auth type takes (endpoints, timeouts, and the settings of
+#: features beyond auth); one list for the provider.
+declare_settings(PROVIDER, ("project", "scopes"))

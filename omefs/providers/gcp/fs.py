@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import gcsfs.core
+import gcsfs.retry
 
 from omefs.encryption import EncryptionOptions, check_transport
 from omefs.providers.class_aware import WRITE_CLASS, AsyncClassMixin, write_class
@@ -69,6 +70,13 @@ class GCSFileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOption
     auth_provider: ClassVar[str] = "gcp"
     storage_provider: ClassVar[str] = "gcs"
     credential_kwargs: ClassVar[frozenset[str]] = frozenset({"token"})
+
+    @gcsfs.retry.retry_request(retries=gcsfs.core.GCSFileSystem.retries)  # type: ignore[untyped-decorator]
+    async def _request_retried(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        """gcsfs's request and retries, but a refused connection fails at once (see :mod:`.refused`)."""
+        from omefs.providers.gcp.refused import request_once
+
+        return await request_once(self, method, path, *args, **kwargs)
 
     async def _do_list_objects(self, path: str, *args: Any, **kwargs: Any) -> Any:
         """gcsfs's listing, without the facade's waiting multipart parts (unless asked for)."""
@@ -129,7 +137,7 @@ class GCSFileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOption
         if self.encryption is not None:
             headers, kwargs = gcs_encryption.apply(self.encryption, method,
                                                    self._format_path(path, args), headers, kwargs)
-        return await super()._request(method, path, *args, headers=headers, **kwargs)
+        return await self._request_retried(method, path, *args, headers=headers, **kwargs)
 
     def _process_object(self, bucket: str, object_metadata: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = super()._process_object(bucket, object_metadata)

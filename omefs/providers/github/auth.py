@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from omefs.auth.base import Credentials
-from omefs.auth.registry import register
+from omefs.auth.registry import declare_settings, register
 from omefs.config import AuthConfig
 from omefs.errors import AuthError, ConfigError
 from omefs.redact import get_logger, register_secret
@@ -330,7 +330,7 @@ def base_url_of(config: AuthConfig) -> str:
     return url
 
 
-@register(PROVIDER, "personal_access_token")
+@register(PROVIDER, "personal_access_token", settings=("token",))
 def personal_access_token(config: AuthConfig) -> GitHubCredentials:
     """A classic or fine-grained token: settings ``token``, else ``GITHUB_TOKEN``, then ``GH_TOKEN``."""
     token = config.get("token", env=TOKEN_ENV)
@@ -346,7 +346,7 @@ def personal_access_token(config: AuthConfig) -> GitHubCredentials:
     return GitHubCredentials(config, sdk=Token(token), base_url=base_url_of(config))
 
 
-@register(PROVIDER, "github_app")
+@register(PROVIDER, "github_app", settings=("app_id", "installation_id", "private_key", "private_key_path", "token_permissions", "org", "repo", "username"))
 def github_app(config: AuthConfig) -> GitHubCredentials:
     """A GitHub App installation: ``app_id``, ``installation_id``, ``private_key`` or ``private_key_path``."""
     app_id = config.get("app_id")
@@ -431,13 +431,13 @@ def _check_private_key(pem: str) -> None:
         )
 
 
-@register(PROVIDER, "anonymous")
+@register(PROVIDER, "anonymous", settings=())
 def anonymous(config: AuthConfig) -> GitHubCredentials:
     """No credentials: public repositories only, 60 API requests/hour."""
     return GitHubCredentials(config, sdk=None, base_url=base_url_of(config))
 
 
-@register(PROVIDER, "default")
+@register(PROVIDER, "default", settings=("token", "app_id", "installation_id", "private_key", "private_key_path", "token_permissions", "org", "repo", "username"))
 def default(config: AuthConfig) -> GitHubCredentials:
     """An App if ``app_id`` is set, else a token (settings, GITHUB_TOKEN, GH_TOKEN), else anonymous."""
     if config.get("app_id"):
@@ -445,3 +445,8 @@ def default(config: AuthConfig) -> GitHubCredentials:
     if config.get("token", env=TOKEN_ENV):
         return personal_access_token(config)
     return anonymous(config)
+
+
+#: Settings every github auth type takes (endpoints, timeouts, and the settings of
+#: features beyond auth); one list for the provider.
+declare_settings(PROVIDER, ("base_url", "refresh_margin", "timeout", "max_rate_limit_wait"))

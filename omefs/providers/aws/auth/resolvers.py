@@ -27,7 +27,7 @@ import shlex
 import time
 from typing import Any
 
-from omefs.auth.registry import register
+from omefs.auth.registry import declare_settings, register
 from omefs.config import AuthConfig, as_auth_config
 from omefs.errors import AuthError, ConfigError
 from omefs.flags import is_true
@@ -51,7 +51,7 @@ log = get_logger("omefs.providers.aws.auth")
 
 
 # -- static keys ---------------------------------------------------------------------
-@register(PROVIDER, "access_key")
+@register(PROVIDER, "access_key", settings=("access_key_id", "secret_access_key", "session_token", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "key", "secret", "token"))
 def access_key(config: AuthConfig) -> AWSCredentials:
     """A static access key pair, optionally with a session token.
 
@@ -86,7 +86,7 @@ def access_key(config: AuthConfig) -> AWSCredentials:
                                                              method="omefs-access-key"))
 
 
-@register(PROVIDER, "anonymous")
+@register(PROVIDER, "anonymous", settings=())
 def anonymous(config: AuthConfig) -> AWSCredentials:
     """Unsigned requests, for public buckets."""
     region = region_of(config)
@@ -129,7 +129,7 @@ def _from_session(config: AuthConfig, profile: str | None, what: str) -> AWSCred
                           session_profile=profile, session_vars=session_vars)
 
 
-@register(PROVIDER, "profile")
+@register(PROVIDER, "profile", settings=("profile", "profile_name", "config_file", "credentials_file", "shared_credentials_file"))
 def profile(config: AuthConfig) -> AWSCredentials:
     """A named profile of the shared config/credentials files, resolved as the AWS CLI would.
 
@@ -157,7 +157,7 @@ def profile(config: AuthConfig) -> AWSCredentials:
     return _from_session(config, str(name), f"profile {name!r}")
 
 
-@register(PROVIDER, "default")
+@register(PROVIDER, "default", settings=("profile", "profile_name", "config_file", "credentials_file", "shared_credentials_file"))
 def default(config: AuthConfig) -> AWSCredentials:
     """botocore's default chain: environment, shared files, SSO, container, instance metadata."""
     name = setting(config, "profile", "profile_name")
@@ -209,7 +209,7 @@ def _role_args(config: AuthConfig) -> dict[str, Any]:
     return extra
 
 
-@register(PROVIDER, "assume_role")
+@register(PROVIDER, "assume_role", settings=("role_arn", "role_session_name", "external_id", "duration_seconds", "policy", "source", "source_profile"))
 def assume_role(config: AuthConfig) -> AWSCredentials:
     """STS ``AssumeRole`` from source credentials, renewed by botocore before they expire.
 
@@ -238,7 +238,7 @@ def assume_role(config: AuthConfig) -> AWSCredentials:
     return temporary(config, source, region)
 
 
-@register(PROVIDER, "web_identity")
+@register(PROVIDER, "web_identity", settings=("role_arn", "token_file", "web_identity_token_file", "role_session_name", "duration_seconds", "policy"))
 def web_identity(config: AuthConfig) -> AWSCredentials:
     """STS ``AssumeRoleWithWebIdentity`` with an OIDC token file (EKS IRSA, GitHub Actions…).
 
@@ -276,7 +276,7 @@ def web_identity(config: AuthConfig) -> AWSCredentials:
 
 
 # -- metadata endpoints -----------------------------------------------------------------
-@register(PROVIDER, "instance_profile")
+@register(PROVIDER, "instance_profile", settings=("metadata_endpoint", "ec2_metadata_service_endpoint", "endpoint_mode", "ec2_metadata_service_endpoint_mode", "imds_v1_disabled", "ec2_metadata_v1_disabled"))
 def instance_profile(config: AuthConfig) -> AWSCredentials:
     """The EC2 instance profile's role, from the instance metadata service (IMDSv2 token first).
 
@@ -327,7 +327,7 @@ def instance_profile(config: AuthConfig) -> AWSCredentials:
     return creds
 
 
-@register(PROVIDER, "ecs_task_role")
+@register(PROVIDER, "ecs_task_role", settings=("full_uri", "relative_uri", "authorization_token", "authorization_token_file"))
 def ecs_task_role(config: AuthConfig) -> AWSCredentials:
     """The ECS task role or EKS Pod Identity, from the container credentials endpoint.
 
@@ -384,7 +384,7 @@ def ecs_task_role(config: AuthConfig) -> AWSCredentials:
     return temporary(config, source, region_of(config))
 
 
-@register(PROVIDER, "process")
+@register(PROVIDER, "process", settings=("credential_process", "command"))
 def process(config: AuthConfig) -> AWSCredentials:
     """An external program printing credentials as JSON (AWS ``credential_process``, version 1).
 
@@ -410,3 +410,8 @@ def process(config: AuthConfig) -> AWSCredentials:
 
     source = CredentialSource(fetch, "custom-process", "process")
     return temporary(config, source, region_of(config))
+
+
+#: Settings every aws auth type takes (endpoints, timeouts, and the settings of
+#: features beyond auth); one list for the provider.
+declare_settings(PROVIDER, ("region_name", "s3_endpoint_url", "sts_endpoint_url", "sts_region", "timeout", "max_attempts"))

@@ -29,7 +29,7 @@ import os
 from typing import Any
 
 from omefs.auth.base import setting
-from omefs.auth.registry import register
+from omefs.auth.registry import declare_settings, register
 from omefs.config import AuthConfig
 from omefs.errors import AuthError, ConfigError
 from omefs.flags import is_true
@@ -143,7 +143,7 @@ def _first_lines(text: str, lines: int = 6) -> str:
 
 
 # -- keys, SAS, connection strings ---------------------------------------------------
-@register(PROVIDER, "connection_string")
+@register(PROVIDER, "connection_string", settings=("connection_string",))
 def connection_string(config: AuthConfig) -> AzureCredentials:
     """A storage connection string (settings, else ``AZURE_STORAGE_CONNECTION_STRING``)."""
     text = setting(config, "connection_string", env="AZURE_STORAGE_CONNECTION_STRING")
@@ -161,7 +161,7 @@ def connection_string(config: AuthConfig) -> AzureCredentials:
     return AzureCredentials(config, options=options)
 
 
-@register(PROVIDER, "account_key")
+@register(PROVIDER, "account_key", settings=("account_key",))
 def account_key(config: AuthConfig) -> AzureCredentials:
     """A storage account name and key (``AZURE_STORAGE_KEY`` / ``AZURE_STORAGE_ACCOUNT_KEY``)."""
     key = setting(config, "account_key", env=("AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_KEY"))
@@ -170,7 +170,7 @@ def account_key(config: AuthConfig) -> AzureCredentials:
     return AzureCredentials(config, options=account_options(config, account_key=secret(str(key))))
 
 
-@register(PROVIDER, "sas_token")
+@register(PROVIDER, "sas_token", settings=("sas_token",))
 def sas_token(config: AuthConfig) -> AzureCredentials:
     """A shared access signature for the account or a container (``AZURE_STORAGE_SAS_TOKEN``)."""
     sas = setting(config, "sas_token", env="AZURE_STORAGE_SAS_TOKEN")
@@ -180,7 +180,7 @@ def sas_token(config: AuthConfig) -> AzureCredentials:
     return AzureCredentials(config, options=account_options(config, sas_token=secret(str(sas))))
 
 
-@register(PROVIDER, "anonymous")
+@register(PROVIDER, "anonymous", settings=())
 def anonymous(config: AuthConfig) -> AzureCredentials:
     """Unauthenticated reads of public containers."""
     _require(config, account_name=account_name(config) or setting(config, "account_url", "endpoint_url"))
@@ -188,7 +188,7 @@ def anonymous(config: AuthConfig) -> AzureCredentials:
 
 
 # -- Entra ID credentials ------------------------------------------------------------------
-@register(PROVIDER, "client_secret")
+@register(PROVIDER, "client_secret", settings=("tenant_id", "client_id", "client_secret"))
 def client_secret(config: AuthConfig) -> AzureCredentials:
     """A service principal's client secret: ``ClientSecretCredential``.
 
@@ -210,7 +210,7 @@ def client_secret(config: AuthConfig) -> AzureCredentials:
     return _token_credentials(config, credential, f"client {client}")
 
 
-@register(PROVIDER, "client_certificate")
+@register(PROVIDER, "client_certificate", settings=("tenant_id", "client_id", "certificate_path", "client_certificate_path", "certificate_data", "certificate_password", "send_certificate_chain"))
 def client_certificate(config: AuthConfig) -> AzureCredentials:
     """A service principal's certificate: ``CertificateCredential`` (PEM or PKCS12).
 
@@ -254,7 +254,7 @@ def client_certificate(config: AuthConfig) -> AzureCredentials:
     return _token_credentials(config, credential, f"client {client}")
 
 
-@register(PROVIDER, "managed_identity")
+@register(PROVIDER, "managed_identity", settings=("client_id", "resource_id", "object_id"))
 def managed_identity(config: AuthConfig) -> AzureCredentials:
     """The managed identity of the Azure resource: ``ManagedIdentityCredential``.
 
@@ -285,7 +285,7 @@ def managed_identity(config: AuthConfig) -> AzureCredentials:
     return _token_credentials(config, credential, f"managed identity ({which})")
 
 
-@register(PROVIDER, "workload_identity")
+@register(PROVIDER, "workload_identity", settings=("tenant_id", "client_id", "token_file", "federated_token_file"))
 def workload_identity(config: AuthConfig) -> AzureCredentials:
     """Workload identity federation (AKS and others): ``WorkloadIdentityCredential``.
 
@@ -312,7 +312,7 @@ def workload_identity(config: AuthConfig) -> AzureCredentials:
     return _token_credentials(config, credential, f"client {client}")
 
 
-@register(PROVIDER, "default")
+@register(PROVIDER, "default", settings=("connection_string", "account_key", "sas_token", "tenant_id", "client_id", "client_secret", "managed_identity_client_id", "workload_identity_tenant_id", "exclude_cli_credential", "exclude_managed_identity_credential", "exclude_environment_credential", "exclude_workload_identity_credential", "exclude_shared_token_cache_credential", "exclude_interactive_browser_credential", "exclude_powershell_credential", "exclude_developer_cli_credential", "exclude_visual_studio_code_credential"))
 def default(config: AuthConfig) -> AzureCredentials:
     """A connection string, key or SAS in the settings (or the connection string of the
     environment), else azure-identity's ``DefaultAzureCredential`` chain."""
@@ -342,3 +342,8 @@ def default(config: AuthConfig) -> AzureCredentials:
         if setting(config, key) is not None:
             kwargs[key] = is_true(setting(config, key))
     return _token_credentials(config, DefaultAzureCredential(**kwargs), "DefaultAzureCredential")
+
+
+#: Settings every azure auth type takes (endpoints, timeouts, and the settings of
+#: features beyond auth); one list for the provider.
+declare_settings(PROVIDER, ("account_name", "account_url", "blob_endpoint", "endpoint_suffix", "connection_verify", "authority_host", "authority", "disable_instance_discovery", "additionally_allowed_tenants", "retry_total", "connection_timeout", "read_timeout", "subscription_id", "resource_group", "resource_group_name", "management_endpoint", "management_scope"))

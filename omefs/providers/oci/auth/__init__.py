@@ -63,3 +63,8 @@ __all__ = [
     "oke_workload_identity",
     "default",
 ]
+
+from omefs.auth.registry import declare_settings  # noqa: E402
+
+#: Settings every OCI auth type takes (the region and endpoint are shared by every provider).
+declare_settings("oci", ("namespace", "config_kwargs"))

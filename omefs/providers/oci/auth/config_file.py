@@ -88,7 +88,7 @@ def _load_key(path: str, pass_phrase: str | None, where: str) -> Any:
                         operation="resolve", provider=PROVIDER) from None
 
 
-@register(PROVIDER, "user_principal")
+@register(PROVIDER, "user_principal", settings=("config_path", "profile", "use_session_token", "user", "fingerprint", "tenancy", "key_file", "key_content", "pass_phrase", "security_token_file"))
 def user_principal(config: AuthConfig) -> OCICredentials:
     """An API key (or a session token) from an OCI config file profile."""
     from oci.signer import Signer

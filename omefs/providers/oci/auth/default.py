@@ -26,7 +26,7 @@ _CLI_AUTH = {
 }
 
 
-@register(PROVIDER, "default")
+@register(PROVIDER, "default", settings=("config_path", "profile", "use_session_token", "auth_endpoint_override", "metadata_timeout", "service_host", "service_port", "sa_token_path", "sa_cert_path", "user", "fingerprint", "tenancy", "key_file", "key_content", "pass_phrase", "security_token_file"))
 def default(config: AuthConfig) -> OCICredentials:
     """The first OCI identity the environment offers (see the module docs for the order)."""
     cli_auth = os.environ.get("OCI_CLI_AUTH", "").strip().lower()

@@ -59,7 +59,7 @@ def _federation_endpoint(config: AuthConfig) -> str | None:
     return override if override.endswith("/v1/x509") else override + "/v1/x509"
 
 
-@register(PROVIDER, "instance_principal")
+@register(PROVIDER, "instance_principal", settings=("auth_endpoint_override", "metadata_timeout"))
 def instance_principal(config: AuthConfig) -> OCICredentials:
     """The compute instance's identity: certificates from the metadata service, tokens from Auth."""
     from oci.auth.signers import InstancePrincipalsSecurityTokenSigner
@@ -113,7 +113,7 @@ def _sdk_reason(exc: BaseException) -> str:
 _RP_22 = ("OCI_RESOURCE_PRINCIPAL_RPST", "OCI_RESOURCE_PRINCIPAL_PRIVATE_PEM")
 
 
-@register(PROVIDER, "resource_principal")
+@register(PROVIDER, "resource_principal", settings=())
 def resource_principal(config: AuthConfig) -> OCICredentials:
     """The resource's identity (Functions, Data Science, Data Flow…) from ``OCI_RESOURCE_PRINCIPAL_*``."""
     from oci.auth.signers import get_resource_principals_signer
@@ -179,7 +179,7 @@ def _rp22_with_passphrase_file() -> Any:
 
 
 # -- OKE workload identity --------------------------------------------------
-@register(PROVIDER, "oke_workload_identity")
+@register(PROVIDER, "oke_workload_identity", settings=("service_host", "service_port", "sa_token_path", "sa_cert_path"))
 def oke_workload_identity(config: AuthConfig) -> OCICredentials:
     """A Kubernetes service account exchanged for a token by OKE's proxymux."""
     from oci.auth.rpt_path_providers import DefaultServiceAccountTokenProvider
