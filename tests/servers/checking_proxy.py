@@ -24,10 +24,11 @@ from __future__ import annotations
 import http.client
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.servers.corrupting_proxy import ProxyRequestHandler
 from tests.servers.fake_http import serve_in_thread, shut_down
 
 __all__ = ["Checker", "CheckingProxy", "Exchange", "Reply"]
@@ -146,26 +147,8 @@ class CheckingProxy:
         self.stop()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(ProxyRequestHandler):
     owner: CheckingProxy
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
-        pass
-
-    def _body(self) -> bytes | None:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            out = bytearray()
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return bytes(out)
-                out += self.rfile.read(size)
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else None
 
     def _handle(self) -> None:
         owner = self.owner

@@ -259,8 +259,10 @@ def _is_object(headers: Any) -> bool:
     return not any(t in ctype for t in ("json", "xml", "text/html"))
 
 
-class _ProxyHandler(BaseHTTPRequestHandler):
-    owner: CorruptingProxy
+class ProxyRequestHandler(BaseHTTPRequestHandler):
+    """What every proxy handler here shares: HTTP/1.1, no access log, and reading a request body
+    whether it comes with a ``Content-Length`` or chunked."""
+
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
@@ -279,6 +281,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else None
+
+
+class _ProxyHandler(ProxyRequestHandler):
+    owner: CorruptingProxy
 
     def _handle(self) -> None:
         owner = self.owner

@@ -8,23 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from omefs.errors import InvalidURIError, IsAReleaseError, NotFoundError
+from omefs.providers.github.artifacts.catalog import when as _when
 from omefs.providers.github.connection import ReleasesConnection
 from omefs.providers.github.paths import ACCEPTED_FORMS, ReleasePath, release_dir
 
 __all__ = ["ReleaseListing"]
-
-
-def _when(value: Any) -> datetime | None:
-    """A GitHub timestamp (``…Z``) as an aware datetime, or None."""
-    if not value:
-        return None
-    text = str(value)
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
 
 
 def release_entry(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
