@@ -19,9 +19,10 @@ resolved in this process, found in the pickled batch is refused with a
 :class:`~omefs.errors.ConfigError` before anything is submitted.
 
 **A lost worker loses no object.** Dask runs a lost worker's batches
-again on another worker; when it gives up (``KilledWorker``) or the
-executor fails a batch in any other way, each object of that batch is
-reported ``failed`` with the reason — it may or may not have reached the
+again on another worker; when it gives up (``KilledWorker``), or a batch
+fails in any other way (it raised on the worker, its future was
+cancelled), each object of that batch is reported ``failed`` with the
+reason — it may or may not have reached the
 destination, and a rerun with ``skip_existing=True`` completes the set.
 """
 
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from omefs.errors import ConfigError
-from omefs.redact import find_secret_keys, holds_known_secret
+from omefs.redact import find_secret_keys, holds_known_secret, redact_text
 from omefs.transfer.endpoints import Endpoint, EndpointSpec
 from omefs.transfer.engine import Engine
 from omefs.transfer.options import TransferOptions
@@ -153,11 +154,14 @@ def check_no_secrets(batch: Batch, operation: str) -> None:
 
 
 def _lost(src: Endpoint, dst: Endpoint, task: Task, exc: BaseException) -> TransferItem:
-    """The item of an object whose batch the executor failed (a lost worker, a cancelled future)."""
-    why = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+    """The item of an object whose batch did not complete on the executor (its worker was
+    lost, the batch raised, the future was cancelled)."""
+    text = str(exc).strip()
+    why = type(exc).__name__ + (f": {text.splitlines()[0]}" if text else "")
     return TransferItem(src.url(task.src), dst.url(task.dst), task.size, 0.0, 0, "failed",
-                        error=f"the executor lost the batch holding this object ({why.rstrip(': ')}); "
-                              "it may be at the destination: copy again with skip_existing=True")
+                        error=f"its batch did not complete on the executor ({redact_text(why)}); "
+                              "the object may be at the destination: copy again with "
+                              "skip_existing=True to complete the set")
 
 
 async def distribute(rt: Runtime, executor: Any, src: Endpoint, dst: Endpoint,
