@@ -247,7 +247,10 @@ def copy(
         progress: show a tqdm progress bar (when no ``callback`` is given).
         executor: a :class:`concurrent.futures.Executor` or a Dask
             ``distributed.Client`` to spread the objects over (each batch
-            runs with ``max_concurrency`` of its own).
+            runs with ``max_concurrency`` of its own). Workers resolve
+            credentials themselves (routes, profiles, their environment): a
+            secret passed inline is refused for anything but a thread or
+            process pool of this process (:mod:`omefs.transfer.distribute`).
         raise_on_error: raise :class:`~omefs.errors.TransferError` (with
             ``.report``) when any object failed; else return the report.
         version_id: copy this version of the object ``src`` (a store that keeps
