@@ -17,13 +17,12 @@ missing object); 2 on a usage or configuration error (a bad flag, a bad
 URI, an auth config that does not resolve). Typed omefs errors print as
 one ``omefs: error: …`` line, without a traceback unless ``--debug``.
 
-The process ends with :func:`os._exit` once the command has finished and
-its output is flushed, when the transfer engine's data plane (obstore) was
-loaded: obstore 0.12.1 can abort (SIGABRT) during interpreter
-finalization while one of its runtime threads still holds a finished
-result, even when every operation was awaited. Nothing is left to do at
-that point, so skipping finalization changes no result; it only keeps
-the exit status the command's own.
+The process exits normally (:func:`sys.exit`): output flushed, ``atexit``
+handlers and logging shut down, the interpreter finalized. It once ended
+with ``os._exit`` after an obstore copy, to hide an abort (SIGABRT) during
+finalization; that abort's cause was found and fixed where the engine's
+event loop ends (:mod:`omefs.transfer.loop`), and ``bench/exit_loop.py
+--cli`` repeats a CLI copy to show the exit status stays the command's own.
 """
 
 from __future__ import annotations
@@ -174,7 +173,7 @@ def _silence_stdout() -> None:
 
 
 def _finish(code: int) -> NoReturn:
-    """Flush everything and end the process with ``code`` (see the module docstring)."""
+    """Flush the output and exit with ``code`` (through ``SystemExit``: ``atexit`` handlers run)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -182,9 +181,6 @@ def _finish(code: int) -> NoReturn:
             _silence_stdout()
         except (OSError, ValueError):
             pass
-    if "obstore" in sys.modules:
-        logging.shutdown()
-        os._exit(code)
     sys.exit(code)
 
 
