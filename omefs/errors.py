@@ -31,6 +31,8 @@ __all__ = [
     "PermissionDeniedError",
     "ChecksumMismatchError",
     "TransferError",
+    "TransferCancelledError",
+    "TransferInterrupted",
     "EncryptionKeyError",
     "RateLimitError",
     "AssetTooLargeError",
@@ -161,6 +163,29 @@ class TransferError(OmefsError):
 
     def __init__(self, message: str, *, report: TransferReport | None = None, **context: str | None) -> None:
         super().__init__(message, **context)
+        self.report = report
+
+
+class TransferCancelledError(TransferError):
+    """The caller's progress callback raised: the transfer stopped before its end.
+
+    The callback's exception is the ``__cause__``. ``.report`` holds what
+    was done; each object not done is in ``report.cancelled``, and its
+    item's ``error`` says whether something written for it was removed
+    (a cancelled copy leaves no object).
+    """
+
+
+class TransferInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a transfer; still a :class:`KeyboardInterrupt`.
+
+    The requests in flight were finished and what they wrote removed
+    before this was raised. ``.report`` holds what was done; each object
+    not done is in ``report.cancelled``.
+    """
+
+    def __init__(self, message: str, *, report: TransferReport | None = None) -> None:
+        super().__init__(redact_text(message))
         self.report = report
 
 

@@ -14,7 +14,9 @@ Verbs (each in its own module, imported only when used, so that
 
 Exit status: 0 on success; 1 when an object failed (a copy, a delete, a
 missing object); 2 on a usage or configuration error (a bad flag, a bad
-URI, an auth config that does not resolve). Typed omefs errors print as
+URI, an auth config that does not resolve); 130 when interrupted (Ctrl-C):
+a copy then lists what it cancelled, none of which is left at the
+destination. Typed omefs errors print as
 one ``omefs: error: …`` line, without a traceback unless ``--debug``.
 
 The process exits normally (:func:`sys.exit`): output flushed, ``atexit``
@@ -78,8 +80,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         _normalize_urls(args)
         handler = _load_handler(args._handler)
         return int(handler(args) or 0)
-    except KeyboardInterrupt:
-        sys.stderr.write("omefs: interrupted\n")
+    except KeyboardInterrupt as exc:
+        report = getattr(exc, "report", None)  # a transfer's: what was done, what was cancelled
+        if report is not None:
+            from omefs.cli.output import print_interrupted
+
+            print_interrupted(report)
+        else:
+            sys.stderr.write("omefs: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (omefs cat … | head): not an error of ours.
