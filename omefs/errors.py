@@ -14,6 +14,7 @@ against plain fsspec keeps working.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -258,3 +259,21 @@ class IntegrityError(Exception):
     Internal and retryable: the copy engine retries the object and, when every
     attempt fails, reports it with a :class:`ChecksumMismatchError` message.
     """
+
+
+class UploadStopped(Exception):  # noqa: N818 - a signal to a writer, not an error of the copy
+    """Raised by the chunk iterator of a cancelled copy's stream: the writer aborts its upload
+    (:func:`omefs.transfer.cancel.stop_between_parts`)."""
+
+
+class StreamCancelled(asyncio.CancelledError):
+    """The cancellation of a streamed write, once its writer returned.
+
+    ``committed`` is False when the writer aborted the upload because the
+    stream stopped (nothing reached the destination), True when it may
+    have changed the destination (it completed, or failed some other way).
+    """
+
+    def __init__(self, committed: bool) -> None:
+        super().__init__("the copy was cancelled")
+        self.committed = committed

@@ -25,26 +25,11 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
+from omefs.errors import StreamCancelled, UploadStopped
+
 __all__ = ["StreamCancelled", "UploadStopped", "finish_in_flight", "stop_between_parts"]
 
 T = TypeVar("T")
-
-
-class UploadStopped(Exception):  # noqa: N818 - a signal to the writer, not an error of the copy
-    """Raised by a stopped chunk iterator: the copy was cancelled, abort the upload."""
-
-
-class StreamCancelled(asyncio.CancelledError):
-    """The cancellation of a streamed write, once its writer returned.
-
-    ``committed`` is False when the writer aborted the upload because the
-    stream stopped (nothing reached the destination), True when it may
-    have changed the destination (it completed, or failed some other way).
-    """
-
-    def __init__(self, committed: bool) -> None:
-        super().__init__("the copy was cancelled")
-        self.committed = committed
 
 
 async def finish_in_flight(work: Awaitable[T]) -> T:
