@@ -79,6 +79,10 @@ def _rewrite_with_resource(request, response, storage, *args, **kwargs):
 
 objects.rewrite = _rewrite_with_resource
 
+sys.path.insert(0, sys.argv.pop(1))  # this folder: gcs_generations.py
+import gcs_generations
+gcs_generations.install()  # object generations in versioned buckets
+# After every handler patch: importing the server builds its routes.
 from gcp_storage_emulator import server as _server, settings as _settings
 from gcp_storage_emulator.exceptions import NotFound as _NotFound
 from gcp_storage_emulator.storage import RESUMABLE_DIR as _RESUMABLE_DIR
@@ -100,9 +104,6 @@ def _cancel_resumable(request, response, storage, *args, **kwargs):
 for _regex, _methods in _server.HANDLERS:
     if _regex.startswith("^" + _settings.UPLOAD_API_ENDPOINT) and "PUT" in _methods:
         _methods["DELETE"] = _cancel_resumable
-sys.path.insert(0, sys.argv.pop(1))  # this folder: gcs_generations.py
-import gcs_generations
-gcs_generations.install()  # object generations in versioned buckets
 
 from gcp_storage_emulator.__main__ import main
 main(sys.argv[1:])
