@@ -31,6 +31,7 @@ PROJECT = "test"
 #   retries for half a minute); real GCS cancels the session and answers 499
 #   ("Client Closed Request"): do that;
 # * object generations in buckets with ``versioning.enabled`` (gcs_generations.py).
+# * ``objects.move`` (``moveTo``), which gcsfs's ``mv`` tries first (gcs_move.py).
 _LAUNCHER = """\
 import os, re, socketserver, sys, threading, traceback
 socketserver.TCPServer.request_queue_size = 1024
@@ -82,6 +83,8 @@ objects.rewrite = _rewrite_with_resource
 sys.path.insert(0, sys.argv.pop(1))  # this folder: gcs_generations.py
 import gcs_generations
 gcs_generations.install()  # object generations in versioned buckets
+import gcs_move
+gcs_move.install()  # objects.move (gcsfs's mv), after the handlers are patched
 # After every handler patch: importing the server builds its routes.
 from gcp_storage_emulator import server as _server, settings as _settings
 from gcp_storage_emulator.exceptions import NotFound as _NotFound
