@@ -28,6 +28,7 @@ PROJECT = "test"
 #   applies it to the destination: that is how a class changes in place,
 #   ``{"storageClass": "NEARLINE"}``): apply its writable fields.
 # * object generations in buckets with ``versioning.enabled`` (gcs_generations.py).
+# * ``objects.move`` (``moveTo``), which gcsfs's ``mv`` tries first (gcs_move.py).
 _LAUNCHER = """\
 import os, re, socketserver, sys, threading, traceback
 socketserver.TCPServer.request_queue_size = 1024
@@ -78,6 +79,8 @@ objects.rewrite = _rewrite_with_resource
 sys.path.insert(0, sys.argv.pop(1))  # this folder: gcs_generations.py
 import gcs_generations
 gcs_generations.install()  # object generations in versioned buckets
+import gcs_move
+gcs_move.install()  # objects.move (gcsfs's mv), after the handlers are patched
 
 from gcp_storage_emulator.__main__ import main
 main(sys.argv[1:])
