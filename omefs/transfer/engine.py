@@ -335,6 +335,8 @@ class Engine:
         part = self.checks.dest_part_size(task, src_part)
         hasher = self.checks.hasher(task, src_part, part, multipart=True)
         concurrency, window = self._parallelism(task)
+        # A writer handed each part's MD5 gets every piece hashed before it has it.
+        hand_over = self.checks.hands_part_md5s() and self.classes.for_task(task) is None
         reader = iter_chunks(self.rt, self.src, task.src, task.size, part, window)
         counted = [0]
         source = ["size"]
@@ -345,7 +347,9 @@ class Engine:
             # while the piece before is uploading and the next is read: the
             # hash of piece k must finish before piece k+1 is handed over, and
             # every hash before the stream ends, so the check below still
-            # comes before the upload can complete.
+            # comes before the upload can complete. A writer handed the parts'
+            # MD5s (hand_over) gets piece k once its hash is done, so the MD5
+            # of every part it completes is there when it sends that part.
             hashing: asyncio.Future[None] | None = None
             try:
                 # An error raised here aborts the upload before it commits.
@@ -359,6 +363,9 @@ class Engine:
                     if hashing is not None:
                         await hashing
                     hashing = asyncio.ensure_future(self.checks.hash(hasher, piece))
+                    if hand_over:
+                        await hashing
+                        hashing = None
                     self.progress.advance(n)
                     moved[0] += n
                     source_failed[0] = False
@@ -383,6 +390,8 @@ class Engine:
             result = await write_stream(self.rt, self.dst, task.dst, chunks, part_size=part,
                                         concurrency=concurrency,
                                         sent=lambda: hasher.fingerprint(None),
+                                        part_md5=(lambda i, n: hasher.part_md5(part, i, n))
+                                        if hand_over else None,
                                         storage_class=native,
                                         attributes=self.classes.obstore_attributes(native))
         except BaseException:
