@@ -60,6 +60,10 @@ class Capabilities:
     max_parts: int | None = None
     #: Part sizes must be a multiple of this (GCS resumable uploads: 256 KiB).
     part_alignment: int = 1
+    #: The default upload cutoff: objects up to this size are written in one request, larger
+    #: ones as multipart uploads (``None``: the transfer's part size). A transfer's
+    #: ``upload_cutoff`` overrides it; the memory budget caps it.
+    upload_cutoff: int | None = None
     #: Whether objects can be copied inside the service without the client.
     server_side_copy: bool = False
     #: Whether a write can be made conditional (if-none-match).

@@ -4,8 +4,11 @@ For each object the engine picks the cheapest correct way:
 
 1. **server-side** when both ends are one provider and account
    (:mod:`omefs.transfer.serverside`) — nothing crosses the client;
-2. **single** for objects up to ``part_size``: one GET, verify, one PUT
-   (so a corrupt or short body is caught *before* anything is written);
+2. **single** for objects up to the upload cutoff (``upload_cutoff``, else
+   the destination's :attr:`Capabilities.upload_cutoff`, else ``part_size``;
+   never above the memory budget ``part_size × max_concurrency``): one GET,
+   verify, one PUT (so a corrupt or short body is caught *before* anything
+   is written);
 3. **multipart** above that: chunks stream from a streamed GET or a window
    of ranged GETs straight into the destination's multipart API; the
    chunk iterator checks size and digests at its end and raises before
@@ -130,6 +133,8 @@ class Engine:
         self.throttle = Throttle(opts.bandwidth)
         self.slots = WeightedSemaphore(opts.max_concurrency)
         self.checks = Checks(src, dst, opts, rt)
+        #: Objects up to this size go as one request each way (the upload cutoff).
+        self.single_limit = opts.single_limit_for(dst.provider.capabilities.upload_cutoff)
         #: The class each object is written with (a ConfigError here, before any byte moves).
         self.classes = ClassChoice(src, dst, opts.storage_class)
         forced = env_flag("OMEFS_TRANSFER_SERVER_SIDE")
@@ -250,7 +255,7 @@ class Engine:
         """
         if self.server_side:
             return 1
-        if task.size <= self.opts.single_limit:
+        if task.size <= self.single_limit:
             return max(1, min(self.opts.max_concurrency, math.ceil(task.size / self.opts.part_size)))
         uploads, window = self._parallelism(task)
         return min(self.opts.max_concurrency, uploads + window + 1)
@@ -302,7 +307,7 @@ class Engine:
                     await self.rt.run(self.classes.set_after_copy, task.dst, native)
                 dest = await self.checks.verify_dest(task, task.fingerprint, None)
                 return method, f"destination {dest}"
-        if task.size <= self.opts.single_limit:
+        if task.size <= self.single_limit:
             return await self._copy_single(task, moved, wrote)
         return await self._copy_multipart(task, moved, wrote)
 
@@ -429,7 +434,7 @@ class Engine:
         note = ""
         if wrote or task.dst in self.checks.bad_dest:
             note = await self._remove_dest(task)
-        if self.dst.hooks.leaves_uploads() and task.size > self.opts.single_limit:
+        if self.dst.hooks.leaves_uploads() and task.size > self.single_limit:
             # obstore aborts its own uploads when a stream fails, but a failure
             # while completing can leave one behind.
             await self.rt.run(self.dst.hooks.abort_uploads, self.dst, task.dst,

@@ -23,8 +23,10 @@ past (the whole MD5, and each block's MD5 where the engine hashes at the
 block size: ``part_md5``); the SDK's own ``validate_content`` is not used,
 since it hashes every byte a second time. A block whose MD5 the engine did
 not compute is hashed here, once, in a worker thread (hashlib releases the
-GIL). Blocks are cut from the stream's pieces as memoryview slices and
-joined once.
+GIL). Blocks are cut from the stream's pieces as memoryview slices: a block
+that is one piece (ranged reads of exactly the block size) is sent as it
+is, one that spans pieces is joined once; a Put Blob sends the bytes read
+as they are (the SDK takes a memoryview).
 
 A refusal for a digest mismatch is raised as
 :class:`~omefs.errors.IntegrityError` (retried like any corrupt body).
@@ -117,7 +119,7 @@ async def put_blob_checked(ep: Endpoint, path: str, data: Any,
                               blob_content_md5=digest)
     try:
         answer = await _on_fs_loop(ep.fs, client._client.block_blob.upload(
-            body=data if isinstance(data, bytes) else bytes(data), content_length=len(data),
+            body=data if isinstance(data, bytes) else memoryview(data), content_length=len(data),
             transactional_content_md5=digest, blob_http_headers=headers,
             cls=return_response_headers))
     except Exception as exc:
@@ -129,7 +131,7 @@ async def put_blob_checked(ep: Endpoint, path: str, data: Any,
                        acknowledged=len(data), checked="md5" if md5 else None)
 
 
-def _md5(block: bytes) -> bytes:
+def _md5(block: bytes | memoryview) -> bytes:
     return hashlib.md5(block).digest()
 
 
@@ -160,7 +162,8 @@ async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: Async
                     raise _integrity(exc, "block upload") from exc
 
     async def stage(pieces: list[memoryview]) -> None:
-        block = b"".join(pieces)  # the one copy: the request body
+        # A block that is one piece is sent as it is; one cut from several is joined once.
+        block: bytes | memoryview = pieces[0] if len(pieces) == 1 else b"".join(pieces)
         digest = part_md5(len(ids), len(block)) if part_md5 is not None else None
         if digest is None:
             digest = await rt.run(_md5, block) if len(block) >= _HASH_IN_THREAD else _md5(block)
