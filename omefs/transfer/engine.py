@@ -89,7 +89,8 @@ PARTS_IN_FLIGHT = 4
 
 
 def _forget_listings(fs: Any, path: str) -> None:
-    """Drop the cached listings that ``path`` is in, after writing it another way.
+    """Drop the cached listings that ``path`` is in (or, for a folder, its own and its
+    parents'), after writing into it another way.
 
     The engine may write through obstore or a hook, not through ``fs``; and
     fsspec keeps one cached instance per thread, so the caller's filesystem
@@ -151,6 +152,9 @@ class Engine:
         for index in range(len(tasks)):
             queue.put_nowait(index)
 
+        #: The folders written into: their cached listings are dropped once, at the end.
+        folders: set[str] = set()
+
         async def worker() -> None:
             while True:
                 try:
@@ -158,12 +162,16 @@ class Engine:
                 except asyncio.QueueEmpty:
                     return
                 item = await self.one(tasks[index])
-                _forget_listings(self.dst.fs, tasks[index].dst)
+                folders.add(tasks[index].dst.rpartition("/")[0] or tasks[index].dst)
                 results[index] = item
                 self.progress.item(item)
 
         workers = min(len(tasks), self.opts.max_concurrency)
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        try:
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        finally:
+            for folder in folders:
+                _forget_listings(self.dst.fs, folder)
         return [r for r in results if r is not None]
 
     async def _prepare_stores(self, tasks: list[Task]) -> None:

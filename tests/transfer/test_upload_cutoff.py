@@ -81,11 +81,14 @@ def test_s3_default_cutoff_sends_an_object_above_the_part_size_in_one_put(side):
     src, dst = side("file"), side("s3")
     data = blob(9 * MiB, 3)
     src.put("o.bin", data)
+    fs = dst.fs
+    fs.ls(dst.path())  # a cached listing, from before the copy
 
-    (item,) = omefs.copy(src.uri("o.bin"), dst.uri("o.bin"), dst_options=dst.options).copied
+    (item,) = omefs.copy(src.uri("o.bin"), dst.uri("d/o.bin"), dst_options=dst.options).copied
 
     assert item.method == "single"
-    assert _s3_etag(dst, "o.bin") == hashlib.md5(data).hexdigest()
+    assert _s3_etag(dst, "d/o.bin") == hashlib.md5(data).hexdigest()
+    assert fs.ls(dst.path(), detail=False) == [dst.path("d")]  # the engine dropped the stale listing
 
 
 def test_cutoff_above_the_memory_budget_is_capped(side):
