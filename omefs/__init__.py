@@ -43,6 +43,7 @@ from omefs.errors import (
     TruncatedBodyError,
     VersioningNotEnabledError,
 )
+from omefs.pyarrow_urls import install as _install_pyarrow_urls
 from omefs.redact import install_log_filter
 
 __version__ = "0.1.0"
@@ -105,6 +106,9 @@ __all__ = [
 ]
 
 install_log_filter("omefs")
+
+# pandas and pyarrow open omefs's URLs through omefs (routes, auth configs); see omefs.pyarrow_urls.
+_install_pyarrow_urls()
 
 #: Names loaded on first use: ``module, attribute``. Keeps ``import omefs`` free of
 #: the SDKs and of the transfer engine.
