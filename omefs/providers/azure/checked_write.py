@@ -46,13 +46,28 @@ if TYPE_CHECKING:
     from omefs.transfer.streams import Runtime, WriteResult
     from omefs.transfer.verify import Fingerprint
 
+__all__ = ["BLOCK_ID_CHARS", "PartMD5", "block_id", "put_blob_checked", "put_blocks_checked",
+           "is_md5_refusal"]
+
 #: What a block writer may be told: the MD5 of block ``index`` (0-based) of ``length`` bytes,
 #: or None where it was not computed.
 PartMD5 = Callable[[int, int], "bytes | None"]
 #: Blocks at least this large are hashed in a worker thread.
 _HASH_IN_THREAD = 1 << 20
+#: The length of every block id omefs stages, before base64 (32 hex digits, ``-``, 6 digits).
+BLOCK_ID_CHARS = 39
 
-__all__ = ["PartMD5", "put_blob_checked", "put_blocks_checked", "is_md5_refusal"]
+
+def block_id(upload: str, index: int) -> str:
+    """The base64 block id of block ``index`` of the upload ``upload`` (a 32-hex-digit id).
+
+    All block ids of one blob must have the same length, uncommitted ones
+    left by an aborted upload included; every omefs writer uses this one.
+    """
+    raw = f"{upload}-{index:06d}"
+    if len(raw) != BLOCK_ID_CHARS:
+        raise ValueError(f"block id {raw!r} must be {BLOCK_ID_CHARS} characters")
+    return base64.b64encode(raw.encode()).decode()
 
 
 def is_md5_refusal(exc: BaseException) -> bool:
@@ -167,10 +182,10 @@ async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: Async
         digest = part_md5(len(ids), len(block)) if part_md5 is not None else None
         if digest is None:
             digest = await rt.run(_md5, block) if len(block) >= _HASH_IN_THREAD else _md5(block)
-        block_id = base64.b64encode(f"{prefix}-{len(ids):06d}".encode()).decode()
-        ids.append(block_id)
+        this_id = block_id(prefix, len(ids))
+        ids.append(this_id)
         running.add(_on_fs_loop(ep.fs, client.stage_block(
-            block_id, block, length=len(block), headers={"Content-MD5": _b64(digest)})))
+            this_id, block, length=len(block), headers={"Content-MD5": _b64(digest)})))
 
     pending: list[memoryview] = []
     filled = 0
