@@ -39,7 +39,9 @@ from omefs.errors import (
     PermissionDeniedError,
     RateLimitError,
     ServiceError,
+    TransferCancelledError,
     TransferError,
+    TransferInterrupted,
     TruncatedBodyError,
     VersioningNotEnabledError,
 )
@@ -95,6 +97,8 @@ __all__ = [
     "RateLimitError",
     "ServiceError",
     "TransferError",
+    "TransferCancelledError",
+    "TransferInterrupted",
     "TruncatedBodyError",
     "VersioningNotEnabledError",
     # object versions
