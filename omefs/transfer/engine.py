@@ -90,6 +90,8 @@ __all__ = ["Engine"]
 log = logging.getLogger("omefs.transfer")
 
 PARTS_IN_FLIGHT = 4
+#: Item statuses that leave the destination as it was (its cached listings stay true).
+_UNCHANGED = frozenset({"skipped", "dry-run"})
 
 
 def _forget_listings(fs: Any, path: str) -> None:
@@ -163,7 +165,8 @@ class Engine:
                 except asyncio.QueueEmpty:
                     return
                 item = await self.one(tasks[index])
-                _forget_listings(self.dst.fs, tasks[index].dst)
+                if item.status not in _UNCHANGED:
+                    _forget_listings(self.dst.fs, tasks[index].dst)
                 results[index] = item
                 self.progress.item(item)
 
