@@ -16,20 +16,35 @@ A streamed (multipart) upload is stopped between parts instead:
 :func:`stop_between_parts` makes its chunk iterator raise
 :class:`UploadStopped`, so the writer aborts the upload the way it aborts
 any failed stream (nothing committed), and the cancellation goes on once
-the writer has returned.
+the writer has returned. A writer whose stream had already ended asks
+:func:`stream_stopped` before it commits, so a copy cancelled while its
+last parts upload commits nothing either (obstore's writer cannot ask:
+there the object is committed, then removed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from omefs.errors import StreamCancelled, UploadStopped
 
-__all__ = ["StreamCancelled", "UploadStopped", "finish_in_flight", "stop_between_parts"]
+__all__ = ["StreamCancelled", "UploadStopped", "finish_in_flight", "stop_between_parts",
+           "stream_stopped"]
 
 T = TypeVar("T")
+
+#: The stop flag of the stream whose writer runs in this context (set by stop_between_parts).
+_STOP: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar("omefs_stream_stop",
+                                                                         default=None)
+
+
+def stream_stopped() -> bool:
+    """Whether the copy whose stream this writer consumes was cancelled (ask before committing)."""
+    flag = _STOP.get()
+    return bool(flag and flag[0])
 
 
 async def finish_in_flight(work: Awaitable[T]) -> T:
@@ -71,21 +86,25 @@ async def stop_between_parts(
     the writer has returned, so no part is left uploading, as a
     :class:`StreamCancelled` that says whether the writer committed.
     """
-    stopping = False
+    stopping = [False]
 
     async def guarded() -> AsyncIterator[Any]:
         async for piece in chunks:
-            if stopping:
+            if stopping[0]:
                 raise UploadStopped("the copy was cancelled")
             yield piece
-        if stopping:
+        if stopping[0]:
             raise UploadStopped("the copy was cancelled")
 
-    future = asyncio.ensure_future(write(guarded()))
+    token = _STOP.set(stopping)  # the writer's task copies this context
+    try:
+        future = asyncio.ensure_future(write(guarded()))
+    finally:
+        _STOP.reset(token)
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
-        stopping = True
+        stopping[0] = True
         await _settle(future)
         aborted = not future.cancelled() and isinstance(future.exception(), UploadStopped)
         raise StreamCancelled(committed=not aborted) from None

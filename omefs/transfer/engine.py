@@ -93,6 +93,8 @@ __all__ = ["Engine"]
 log = logging.getLogger("omefs.transfer")
 
 PARTS_IN_FLIGHT = 4
+#: Item statuses that leave the destination as it was (its cached listings stay true).
+_UNCHANGED = frozenset({"skipped", "dry-run"})
 
 
 def _forget_listings(fs: Any, path: str) -> None:
@@ -172,7 +174,8 @@ class Engine:
                 except asyncio.QueueEmpty:
                     return
                 item = await self.one(tasks[index])
-                folders.add(tasks[index].dst.rpartition("/")[0] or tasks[index].dst)
+                if item.status not in _UNCHANGED:
+                    folders.add(tasks[index].dst.rpartition("/")[0] or tasks[index].dst)
                 results[index] = item
                 self.progress.item(item)
 

@@ -210,6 +210,11 @@ async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: Async
         if running:  # never leave a block upload running behind the error
             await asyncio.gather(*running, return_exceptions=True)
         raise
+    from omefs.errors import UploadStopped
+    from omefs.transfer.cancel import stream_stopped
+
+    if stream_stopped():  # cancelled while the last blocks uploaded: commit nothing
+        raise UploadStopped("the copy was cancelled before its block list was committed")
     fp = sent()
     try:
         answer = await _on_fs_loop(ep.fs, client.commit_block_list(
