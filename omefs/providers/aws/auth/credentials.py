@@ -277,6 +277,11 @@ class AWSCredentials(Credentials):
             options["session"] = self.aio_session()
         return options
 
+    def store_options(self) -> dict[str, Any]:
+        """:meth:`storage_options` without the aiobotocore session: the obstore front signs
+        with :attr:`sdk` (a botocore credentials object), and loads no aiobotocore."""
+        return dict(self._options)
+
     def aio_session(self) -> Any:
         """An aiobotocore ``AioSession`` whose credentials are these credentials."""
         from aiobotocore.session import AioSession
