@@ -94,8 +94,9 @@ class StoreFront(AuthMixin, _FrontOptions):
             return self._full
 
     def __getattr__(self, name: str) -> Any:
-        # Only called for what the front lacks: the full filesystem has it.
-        if name.startswith("__") or name in ("_full", "_lock", "_given", "_url", "_stores"):
+        # Only called for what the front lacks: the full filesystem has it. omefs's own
+        # optional probes (``_omefs_*``, looked up with a default) are not worth making it.
+        if name.startswith(("__", "_omefs")) or name in ("_full", "_lock", "_given", "_url", "_stores"):
             raise AttributeError(name)
         log.debug("%s front: %s needs the full filesystem", self.storage_provider, name)
         return getattr(self.full, name)
@@ -263,6 +264,10 @@ def open_front(url: str, auth: Any = None, options: dict[str, Any] | None = None
     provider = provider_for_scheme(scheme.lower()) if sep else None
     spec = getattr(provider, "front", None) if provider is not None else None
     if not spec or "?" in url:
+        return None
+    from omefs.transfer.obstore_options import obstore_available
+
+    if not obstore_available():
         return None
     from omefs.providers.base import load_object
 
