@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-
 from omefs import errors
 from omefs.config import AuthConfig
 from omefs.errors import (

@@ -28,17 +28,12 @@ import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from omefs.errors import OmefsError
 from omefs.providers.error_mapping import SYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
 
-__all__ = ["FrontRefused", "StoreFront", "open_front"]
+__all__ = ["StoreFront", "open_front"]
 
 log = logging.getLogger("omefs.transfer")
-
-
-class FrontRefused(Exception):
-    """The options or the URL ask for something only the full filesystem does."""
 
 
 class _FrontOptions:
@@ -49,8 +44,8 @@ class _FrontOptions:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         unknown = set(kwargs) - self.front_options
-        if unknown or args:
-            raise FrontRefused(f"options {sorted(unknown)} need the full filesystem")
+        if unknown or args:  # as any class refuses keywords it does not take
+            raise TypeError(f"options {sorted(unknown)} need the full filesystem")
         #: The translated storage options (what the full filesystem's parent would take).
         self.storage_options = dict(kwargs)
         self._url = ""
@@ -130,16 +125,14 @@ class StoreFront(AuthMixin, _FrontOptions):
         return f"{self.protocol[0]}://{name}"
 
     def store(self, bucket: str) -> Any:
-        """The provider's obstore store for ``bucket`` (built once)."""
+        """The provider's obstore store for ``bucket`` (built once), or None where the
+        provider builds none for these settings (then the full filesystem answers)."""
         with self._lock:
             if bucket not in self._stores:
                 from omefs.providers.registry import get_provider
 
                 hooks = get_provider(self.storage_provider).transfer()
-                store = hooks.build_store(self, bucket, retries=3)
-                if store is None:
-                    raise FrontRefused(f"no obstore store for {bucket!r}")
-                self._stores[bucket] = store
+                self._stores[bucket] = hooks.build_store(self, bucket, retries=3)
             return self._stores[bucket]
 
     # -- entries (the provider's shape) ---------------------------------------------
@@ -156,7 +149,7 @@ class StoreFront(AuthMixin, _FrontOptions):
     # -- what the front serves -------------------------------------------------------
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
         bucket, key = self.split(path)
-        if not key or kwargs:
+        if not key or kwargs or self.store(bucket) is None:
             return dict(self.full.info(path, **kwargs))
         import obstore
         from obstore.exceptions import NotFoundError
@@ -172,7 +165,7 @@ class StoreFront(AuthMixin, _FrontOptions):
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
         bucket, key = self.split(path)
-        if not bucket or kwargs:
+        if not bucket or kwargs or self.store(bucket) is None:
             return list(self.full.ls(path, detail=detail, **kwargs))
         import obstore
 
@@ -190,7 +183,7 @@ class StoreFront(AuthMixin, _FrontOptions):
     def find(self, path: str, maxdepth: int | None = None, withdirs: bool = False,
              detail: bool = False, **kwargs: Any) -> Any:
         bucket, key = self.split(path)
-        if not bucket or maxdepth is not None or withdirs or kwargs:
+        if not bucket or maxdepth is not None or withdirs or kwargs or self.store(bucket) is None:
             return self.full.find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail, **kwargs)
         import obstore
 
@@ -276,9 +269,7 @@ def open_front(url: str, auth: Any = None, options: dict[str, Any] | None = None
     try:
         path, url_options = cls.parse_url(url)
         front = cls(auth=auth, **{**url_options, **options})
-    except (FrontRefused, OmefsError) as exc:
-        if isinstance(exc, OmefsError):
-            raise
+    except TypeError as exc:  # an option only the full filesystem takes
         log.debug("no front for %s: %s", url, exc)
         return None
     if front.encryption is not None:

@@ -46,6 +46,10 @@ class S3Front(StoreFront):
         self.client_kwargs = dict(opts.get("client_kwargs") or {})
         self.config_kwargs = dict(opts.get("config_kwargs") or {})
         self.kwargs = {"profile": opts["profile"]} if opts.get("profile") else {}
+        static = getattr(self.auth_credentials, "static", None)
+        if static is not None and not (self.key or self.anon or self.kwargs):
+            # A static key pair: the store signs with it as given (no botocore needed).
+            self.key, self.secret, self.token = static
         self.req_kw: dict[str, Any] = {}
         self.requester_pays = False
 
