@@ -52,7 +52,7 @@ class _FrontOptions:
         self._given: tuple[Any, dict[str, Any]] = (None, {})
         self._full: Any = None
         self._stores: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
 
 @map_errors(*SYNC_METHODS, "exists")
@@ -70,7 +70,7 @@ class StoreFront(AuthMixin, _FrontOptions):
     _given: tuple[Any, dict[str, Any]]
     _full: Any
     _stores: dict[str, Any]
-    _lock: threading.Lock
+    _lock: threading.RLock  # re-entered: a store's build may ask for the full filesystem
 
     def _options_from_auth(self, config: Any) -> dict[str, Any]:
         self.auth_credentials = self._resolve(config)

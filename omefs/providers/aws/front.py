@@ -45,7 +45,8 @@ class S3Front(StoreFront):
         self.endpoint_url = opts.get("endpoint_url")
         self.client_kwargs = dict(opts.get("client_kwargs") or {})
         self.config_kwargs = dict(opts.get("config_kwargs") or {})
-        self.kwargs = {"profile": opts["profile"]} if opts.get("profile") else {}
+        self.profile = opts.get("profile")
+        self.kwargs = {"profile": self.profile} if self.profile else {}
         static = getattr(self.auth_credentials, "static", None)
         if static is not None and not (self.key or self.anon or self.kwargs):
             # A static key pair: the store signs with it as given (no botocore needed).
