@@ -54,8 +54,12 @@ lint: $(STAMP)
 type: $(STAMP)
 	$(VENV)/bin/mypy omefs
 
+# Two pytest workers (TEST_WORKERS=0 for one process): each starts the servers its tests ask for;
+# --dist loadscope keeps a test class (and its class-scoped buckets) on one worker.
+TEST_WORKERS ?= 2
+
 test: setup lint type
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadscope
 
 docs: $(STAMP)
 	$(VENV)/bin/mkdocs build --strict --site-dir site

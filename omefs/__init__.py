@@ -42,6 +42,7 @@ from omefs.errors import (
     TruncatedBodyError,
     VersioningNotEnabledError,
 )
+from omefs.pyarrow_urls import install as _install_pyarrow_urls
 from omefs.redact import install_log_filter
 
 if TYPE_CHECKING:  # loaded on first use (``_LAZY``): fsspec is not imported by ``import omefs``
@@ -107,6 +108,9 @@ __all__ = [
 ]
 
 install_log_filter("omefs")
+
+# pandas and pyarrow open omefs's URLs through omefs (routes, auth configs); see omefs.pyarrow_urls.
+_install_pyarrow_urls()
 
 #: Names loaded on first use: ``module, attribute``. Keeps ``import omefs`` free of
 #: fsspec, the SDKs and the transfer engine (a short command's start-up).

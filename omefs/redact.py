@@ -260,3 +260,34 @@ def get_logger(name: str) -> logging.Logger:
     """
     install_log_filter(name)
     return logging.getLogger(name)
+
+
+def find_secret_keys(settings: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The (dotted) keys of ``settings`` whose values are secrets, nested mappings included.
+
+    A value counts when its key names a secret (:func:`is_secret_key`) and it
+    is set (not None, empty or a flag), or when it is a :class:`Secret`.
+    """
+    found: list[str] = []
+    for key, value in settings.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            if is_secret_key(str(key)) and any(v not in (None, "") for v in _walk_values(value)):
+                found.append(name)
+            else:
+                found += find_secret_keys(value, name + ".")
+        elif isinstance(value, Secret) or (
+                is_secret_key(str(key)) and value not in (None, "") and not isinstance(value, bool)):
+            found.append(name)
+    return found
+
+
+def holds_known_secret(data: bytes) -> bool:
+    """Whether ``data`` (a pickle, a request body…) contains a secret omefs has been handed.
+
+    Only secrets of 16 characters or more are looked for (real keys and tokens are
+    longer): a short one would match ordinary bytes by chance.
+    """
+    with _lock:
+        secrets = [s for s in _secrets if len(s) >= 16]
+    return any(secret.encode() in data for secret in secrets)

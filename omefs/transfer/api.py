@@ -16,13 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fsspec.callbacks import Callback
 
 from omefs.errors import ConfigError, InvalidURIError, OmefsError, TransferError
 from omefs.providers.error_mapping import translate
+from omefs.transfer.distribute import Batch, distribute, run_batch
 from omefs.transfer.endpoints import Endpoint, EndpointSpec
 from omefs.transfer.engine import Engine
 from omefs.transfer.options import (
@@ -31,13 +31,13 @@ from omefs.transfer.options import (
     DEFAULT_RETRIES,
     TransferOptions,
 )
-from omefs.transfer.plan import Plan, Task, build_plan
+from omefs.transfer.plan import Plan, build_plan
 from omefs.transfer.progress import Progress, make_callback
 from omefs.transfer.report import TransferItem, TransferReport
 from omefs.transfer.streams import Runtime
 from omefs.types import AuthLike, Executor, StorageOptions
 
-__all__ = ["copy", "sync", "run_coroutine"]
+__all__ = ["copy", "sync", "run_coroutine", "Batch", "run_batch"]
 
 log = logging.getLogger("omefs.transfer")
 T = TypeVar("T")
@@ -92,82 +92,6 @@ def _endpoint(spec: EndpointSpec, retries: int) -> Endpoint:
                               uri=spec.uri) from exc
 
 
-# ---------------------------------------------------------------------------
-# distributing a bulk copy over an executor or Dask
-
-@dataclass
-class Batch:
-    """A picklable unit of work for an executor: endpoints to rebuild and tasks to run."""
-
-    src: EndpointSpec
-    dst: EndpointSpec
-    opts: TransferOptions
-    tasks: list[Task]
-
-
-def run_batch(batch: Batch) -> list[TransferItem]:
-    """Run one batch in this process (called by executor / Dask workers)."""
-
-    async def main() -> list[TransferItem]:
-        pool = ThreadPoolExecutor(max_workers=batch.opts.max_concurrency + 4,
-                                  thread_name_prefix="omefs-batch")
-        try:
-            rt = Runtime(pool)
-            src = await rt.run(_endpoint, batch.src, batch.opts.retries)
-            dst = await rt.run(_endpoint, batch.dst, batch.opts.retries)
-            engine = Engine(src, dst, batch.opts, rt, Progress())
-            return await engine.run(batch.tasks)
-        finally:
-            pool.shutdown(wait=True)
-
-    return run_coroutine(main)
-
-
-def _workers_of(executor: Any) -> int:
-    scheduler_info = getattr(executor, "scheduler_info", None)
-    if callable(scheduler_info):  # a dask.distributed Client
-        try:
-            workers = scheduler_info().get("workers", {})
-            return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
-        except Exception:  # noqa: BLE001
-            return 4
-    return max(1, int(getattr(executor, "_max_workers", 4) or 4))
-
-
-def _split(tasks: Sequence[Task], n: int) -> list[list[Task]]:
-    """``n`` batches with about the same bytes (largest objects placed first)."""
-    bins: list[list[Task]] = [[] for _ in range(max(1, n))]
-    loads = [0] * len(bins)
-    for task in sorted(tasks, key=lambda t: t.size, reverse=True):
-        i = loads.index(min(loads))
-        bins[i].append(task)
-        loads[i] += task.size + 1
-    return [b for b in bins if b]
-
-
-async def _distribute(rt: Runtime, executor: Any, src: Endpoint, dst: Endpoint,
-                      opts: TransferOptions, tasks: list[Task], progress: Progress) -> list[TransferItem]:
-    assert src.spec is not None and dst.spec is not None
-    batches = _split(tasks, min(len(tasks), 4 * _workers_of(executor)))
-    futures = []
-    for part in batches:
-        batch = Batch(src.spec, dst.spec, opts, part)
-        if hasattr(executor, "scheduler_info"):
-            futures.append(executor.submit(run_batch, batch, pure=False))
-        else:
-            futures.append(executor.submit(run_batch, batch))
-    items: list[TransferItem] = []
-    for future in futures:
-        done: list[TransferItem] = await rt.run(future.result)
-        for item in done:
-            progress.advance(item.bytes if item.status != "failed" else 0)
-            progress.item(item)
-        items.extend(done)
-    return items
-
-
-# ---------------------------------------------------------------------------
-
 async def _delete_extraneous(rt: Runtime, dst: Endpoint, plan: Plan, opts: TransferOptions,
                              report: TransferReport) -> None:
     if not plan.extraneous:
@@ -196,7 +120,7 @@ async def _delete_extraneous(rt: Runtime, dst: Endpoint, plan: Plan, opts: Trans
 
 async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: Any, dst_auth: Any,
                           src_options: Mapping[str, Any] | None, dst_options: Mapping[str, Any] | None,
-                          progress: Progress, executor: Any) -> TransferReport:
+                          progress: Progress, executor: Any, operation: str = "copy") -> TransferReport:
     started = time.monotonic()
     report = TransferReport(dry_run=opts.dry_run)
     pool = ThreadPoolExecutor(max_workers=opts.max_concurrency + 4, thread_name_prefix="omefs-transfer")
@@ -220,7 +144,8 @@ async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: A
             raise mapped from exc
         progress.set_size(plan.total_bytes)
         if executor is not None and len(plan.tasks) > 1 and not opts.dry_run:
-            items = await _distribute(rt, executor, src_ep, dst_ep, opts, plan.tasks, progress)
+            items = await distribute(rt, executor, src_ep, dst_ep, opts, plan.tasks, progress,
+                                     operation)
         else:
             engine = Engine(src_ep, dst_ep, opts, rt, progress)
             items = await engine.run(plan.tasks)
@@ -241,7 +166,8 @@ def _transfer(operation: str, src: Any, dst: Any, opts: TransferOptions, *, src_
     tracker = Progress(make_callback(callback, progress, desc=operation))
     try:
         report = run_coroutine(lambda: _transfer_async(
-            src_uri, dst_uri, opts, src_auth, dst_auth, src_options, dst_options, tracker, executor))
+            src_uri, dst_uri, opts, src_auth, dst_auth, src_options, dst_options, tracker, executor,
+            operation))
     finally:
         tracker.close()
     log.info("%s %s -> %s: %s", operation, src_uri, dst_uri, report.summary())
@@ -326,7 +252,10 @@ def copy(
         progress: show a tqdm progress bar (when no ``callback`` is given).
         executor: a :class:`concurrent.futures.Executor` or a Dask
             ``distributed.Client`` to spread the objects over (each batch
-            runs with ``max_concurrency`` of its own).
+            runs with ``max_concurrency`` of its own). Workers resolve
+            credentials themselves (routes, profiles, their environment): a
+            secret passed inline is refused for anything but a thread or
+            process pool of this process (:mod:`omefs.transfer.distribute`).
         raise_on_error: raise :class:`~omefs.errors.TransferError` (with
             ``.report``) when any object failed; else return the report.
         version_id: copy this version of the object ``src`` (a store that keeps

@@ -171,3 +171,26 @@ def test_auth_check_uses_the_profiles_endpoint_and_checks_the_bucket(profile, s3
     assert code == 1, out + err
     assert result["call"]["result"] == "bucket not found"
     assert "no-such-bucket" in result["call"]["error"]
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-2"])
+def test_mkdir_with_a_profiles_region_and_endpoint(region, s3_env, tmp_path, monkeypatch, capsys):
+    """us-east-1 takes no LocationConstraint (S3 and moto refuse one); any other region needs it."""
+    path = tmp_path / "omefs.yaml"
+    path.write_text(textwrap.dedent(f"""
+        profiles:
+          local:
+            provider: aws
+            auth_type: access_key
+            region: {region}
+            settings: {{access_key_id: {s3_env.access_key_id}, secret_access_key: "{s3_env.secret_access_key}",
+                        endpoint_url: "{s3_env.endpoint}"}}
+        routes:
+          "s3://": local
+    """))
+    monkeypatch.setenv("OMEFS_CONFIG", str(path))
+    code, out, err = omefs(capsys, "mkdir", f"s3://made-in-{region}")
+    assert (code, out) == (0, f"made: s3://made-in-{region}\n"), err
+    fs = fsspec.filesystem("s3", skip_instance_cache=True, **s3_env.storage_options())
+    location = fs.call_s3("get_bucket_location", Bucket=f"made-in-{region}")["LocationConstraint"]
+    assert location == (None if region == "us-east-1" else region)

@@ -63,6 +63,8 @@ class S3FileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOptions
         return translate_options(kwargs, self.encryption, _settings(self))
 
     async def _call_s3(self, method: str, *akwarglist: Any, **kwargs: Any) -> Any:
+        if method == "create_bucket":
+            kwargs = _without_default_location(kwargs)
         try:
             out = await super()._call_s3(method, *akwarglist, **kwargs)
         except OSError as exc:
@@ -144,6 +146,23 @@ class S3FileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOptions
         """DeleteObject with its VersionId: s3fs's ``rm`` would add a delete marker instead."""
         bucket, key, version_id = self.split_path(native_path)
         await self._call_s3("delete_object", Bucket=bucket, Key=key, VersionId=version_id)
+
+
+def _without_default_location(params: dict[str, Any]) -> dict[str, Any]:
+    """CreateBucket's parameters without a ``us-east-1`` LocationConstraint.
+
+    s3fs sends the client's region as the new bucket's LocationConstraint;
+    S3 (and moto) refuse ``us-east-1`` there (``InvalidLocationConstraint``):
+    a bucket in the default region is created with no configuration at all.
+    """
+    config = params.get("CreateBucketConfiguration")
+    if not isinstance(config, dict) or config.get("LocationConstraint") != "us-east-1":
+        return params
+    rest = {k: v for k, v in config.items() if k != "LocationConstraint"}
+    params = {k: v for k, v in params.items() if k != "CreateBucketConfiguration"}
+    if rest:
+        params["CreateBucketConfiguration"] = rest
+    return params
 
 
 def _settings(fs: Any) -> dict[str, Any]:
