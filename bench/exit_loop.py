@@ -2,12 +2,17 @@
 """Run ``tests/transfer/test_exit.py``'s scenario many times and count abnormal exits.
 
 Each run is a fresh interpreter that copies 40 small objects and one
-multipart object from S3 (moto) to Azure (Azurite) with ``omefs.copy`` —
-the API, not the CLI, so no ``os._exit`` hides a crash at finalization —
+multipart object from S3 (moto) to Azure (Azurite) with ``omefs.copy``,
 and then exits normally. Any exit code other than 0 (134 is SIGABRT) is
 an abort; its stderr tail is printed.
 
+``--cli`` runs the same copy through the command line (``omefs cp -r``,
+its ``main()`` as the console script calls it) and also checks that the
+process ended the normal way: its summary reached stdout and an
+``atexit`` handler ran (its line is on stderr).
+
     python bench/exit_loop.py                 # 500 runs, 2 at a time
+    python bench/exit_loop.py --cli --runs 200
     python bench/exit_loop.py --runs 100 --parallel 4
     python bench/exit_loop.py --runs 50 --widen   # the race made wide (see below)
     python bench/exit_loop.py --cores /tmp/cores  # core dumps of aborted runs, for gdb
@@ -31,6 +36,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -56,6 +62,15 @@ _se.BaseSelectorEventLoop._write_to_self = _slow_write
 """
 
 
+#: ``--cli``: the console script's ``main()``, with an ``atexit`` handler that says it ran.
+CLI_CHILD = r"""
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("atexit ran\n"))
+from omefs.cli.main import main
+main(sys.argv[1:])
+"""
+
+
 def _blob(size: int, seed: int) -> bytes:
     rng = random.Random(seed)
     return rng.randbytes(size)
@@ -67,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--widen", action="store_true",
                         help="widen the exit race: other threads pause after waking the loop")
+    parser.add_argument("--cli", action="store_true",
+                        help="copy with the omefs command line instead of omefs.copy")
     parser.add_argument("--cores", metavar="DIR",
                         help="run the children in DIR with core dumps on (for gdb)")
     args = parser.parse_args(argv)
@@ -98,7 +115,13 @@ def main(argv: list[str] | None = None) -> int:
 
         # faulthandler: an abort prints every thread's Python stack to stderr.
         env = dict(os.environ, PYTHONFAULTHANDLER="1",
-                   PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+                   PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                   AWS_ACCESS_KEY_ID=s3.access_key_id,
+                   AWS_SECRET_ACCESS_KEY=s3.secret_access_key)
+        azure_auth = os.path.join(tempfile.mkdtemp(prefix="exit-loop-"), "azure.yaml")
+        with open(azure_auth, "w") as f:
+            f.write("provider: azure\nauth_type: connection_string\nsettings:\n"
+                    f"  connection_string: '{az.connection_string}'\n")
         codes: collections.Counter[int] = collections.Counter()
         aborts: list[tuple[int, int, str]] = []
         started = time.monotonic()
@@ -109,22 +132,32 @@ def main(argv: list[str] | None = None) -> int:
             while next_run < args.runs and len(running) < args.parallel:
                 if args.cores:
                     os.makedirs(os.path.join(args.cores, str(next_run)), exist_ok=True)
-                spec = {"src": f"s3://{bucket}/d/", "dst": f"azure://{container}/r{next_run}/",
-                        "so": so, "do": do, "n": len(objects)}
-                child = (WIDEN if args.widen else "") + CHILD
-                proc = subprocess.Popen([sys.executable, "-c", child, json.dumps(spec)], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                src_url, dst_url = f"s3://{bucket}/d/", f"azure://{container}/r{next_run}/"
+                if args.cli:
+                    argv = ["cp", "-r", "--part-size", "5MiB", "--src-endpoint-url", s3.endpoint,
+                            "--dst-auth", azure_auth, src_url, dst_url]
+                    child = (WIDEN if args.widen else "") + CLI_CHILD
+                else:
+                    spec = {"src": src_url, "dst": dst_url, "so": so, "do": do, "n": len(objects)}
+                    argv = [json.dumps(spec)]
+                    child = (WIDEN if args.widen else "") + CHILD
+                proc = subprocess.Popen([sys.executable, "-c", child, *argv], env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         cwd=os.path.join(args.cores, str(next_run)) if args.cores
                                         else None,
                                         preexec_fn=allow_cores if args.cores else None)
                 running.append((next_run, proc))
                 next_run += 1
             run, proc = running.pop(0)
-            _, err = proc.communicate(timeout=300)
+            out, err = proc.communicate(timeout=300)
             codes[proc.returncode] += 1
             done += 1
-            if proc.returncode != 0:
-                aborts.append((run, proc.returncode, err.decode(errors="replace")[-3000:]))
+            ended_normally = not args.cli or (
+                f"{len(objects)} copied" in out.decode(errors="replace")
+                and err.decode(errors="replace").endswith("atexit ran\n"))
+            if proc.returncode != 0 or not ended_normally:
+                tail = (out + err).decode(errors="replace")[-3000:]
+                aborts.append((run, proc.returncode, tail))
                 if len(aborts) <= 3:  # the first few in full; then only their exit codes
                     print(f"run {run}: exit {proc.returncode}\n{aborts[-1][2]}", flush=True)
                 else:
@@ -132,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             if done % 50 == 0:
                 print(f"{done} runs, {len(aborts)} abnormal exits, "
                       f"{time.monotonic() - started:.0f} s", flush=True)
-    print(f"runs {done}, abnormal exits {len(aborts)}, exit codes {dict(codes)}, "
+    print(f"{'cli' if args.cli else 'api'} runs {done}, abnormal exits {len(aborts)}, "
+          f"exit codes {dict(codes)}, "
           f"python {sys.version.split()[0]}, {time.monotonic() - started:.0f} s")
     return 1 if aborts else 0
 

@@ -38,7 +38,9 @@ from omefs.errors import (
     PermissionDeniedError,
     RateLimitError,
     ServiceError,
+    TransferCancelledError,
     TransferError,
+    TransferInterrupted,
     TruncatedBodyError,
     VersioningNotEnabledError,
 )
@@ -97,6 +99,8 @@ __all__ = [
     "RateLimitError",
     "ServiceError",
     "TransferError",
+    "TransferCancelledError",
+    "TransferInterrupted",
     "TruncatedBodyError",
     "VersioningNotEnabledError",
     # object versions

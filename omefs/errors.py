@@ -14,6 +14,7 @@ against plain fsspec keeps working.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ __all__ = [
     "PermissionDeniedError",
     "ChecksumMismatchError",
     "TransferError",
+    "TransferCancelledError",
+    "TransferInterrupted",
     "EncryptionKeyError",
     "RateLimitError",
     "AssetTooLargeError",
@@ -164,6 +167,29 @@ class TransferError(OmefsError):
         self.report = report
 
 
+class TransferCancelledError(TransferError):
+    """The caller's progress callback raised: the transfer stopped before its end.
+
+    The callback's exception is the ``__cause__``. ``.report`` holds what
+    was done; each object not done is in ``report.cancelled``, and its
+    item's ``error`` says whether something written for it was removed
+    (a cancelled copy leaves no object).
+    """
+
+
+class TransferInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped a transfer; still a :class:`KeyboardInterrupt`.
+
+    The requests in flight were finished and what they wrote removed
+    before this was raised. ``.report`` holds what was done; each object
+    not done is in ``report.cancelled``.
+    """
+
+    def __init__(self, message: str, *, report: TransferReport | None = None) -> None:
+        super().__init__(redact_text(message))
+        self.report = report
+
+
 class RateLimitError(OmefsError):
     """A service refused a request because a rate limit was reached (GitHub).
 
@@ -233,3 +259,21 @@ class IntegrityError(Exception):
     Internal and retryable: the copy engine retries the object and, when every
     attempt fails, reports it with a :class:`ChecksumMismatchError` message.
     """
+
+
+class UploadStopped(Exception):  # noqa: N818 - a signal to a writer, not an error of the copy
+    """Raised by the chunk iterator of a cancelled copy's stream: the writer aborts its upload
+    (:func:`omefs.transfer.cancel.stop_between_parts`)."""
+
+
+class StreamCancelled(asyncio.CancelledError):
+    """The cancellation of a streamed write, once its writer returned.
+
+    ``committed`` is False when the writer aborted the upload because the
+    stream stopped (nothing reached the destination), True when it may
+    have changed the destination (it completed, or failed some other way).
+    """
+
+    def __init__(self, committed: bool) -> None:
+        super().__init__("the copy was cancelled")
+        self.committed = committed

@@ -123,6 +123,8 @@ class RoutingConfig:
 
 
 def _matches(url: str, prefix: str) -> bool:
+    if prefix.endswith("/") and url == prefix[:-1]:
+        return True  # "gs://bucket/" (or ".../folder/") also routes the bucket (folder) itself
     if not url.startswith(prefix):
         return False
     rest = prefix.split("://", 1)[1]

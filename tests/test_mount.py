@@ -1,7 +1,8 @@
 """Mounts on a real FUSE mount (fuse3; skipped where /dev/fuse or fusepy is missing): the
 notebook API :func:`omefs.mount` in the background, read-only by default, whole-file
-writes with ``read_only=False``, a ``gs://`` mount listable with numeric times.
-Servers: moto (S3) and the GCS emulator."""
+writes with ``read_only=False``, a ``gs://`` mount listable with numeric times, and every
+provider's mount listable and readable.
+Servers: moto (S3), the GCS emulator, Azurite, and the fakes of OCI and GitHub."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 
 import omefs
 from omefs.mount import timestamp
+from tests.servers.github_fixtures import *  # noqa: F401,F403
+from tests.servers.oci_fixtures import *  # noqa: F401,F403
 
 
 def _fuse_missing() -> str | None:
@@ -117,3 +120,57 @@ def test_gs_mount_lists_with_numeric_times(gcs_env, tmp_path):
 def test_mount_that_cannot_start_raises_with_the_reason(tmp_path):
     with pytest.raises(omefs.OmefsError, match="could not mount"):
         omefs.mount("s3://bucket/", tmp_path / "absent", timeout=20)
+
+
+# -- every provider: listable and readable through a mount --------------------------------
+def _check_read_only_mount(url: str, point, auth, expected: dict[str, bytes]) -> None:
+    """Mount ``url``, list it (folders included), read every file, check sizes and times."""
+    point.mkdir()
+    with omefs.mount(url, point, auth=auth) as m:
+        assert m.mounted and m.read_only
+        top = sorted({name.split("/", 1)[0] for name in expected})
+        assert sorted(os.listdir(point)) == top
+        for name, data in expected.items():
+            stat = (point / name).stat()
+            assert stat.st_size == len(data), name
+            assert abs(stat.st_mtime - time.time()) < 3600, name
+            assert (point / name).read_bytes() == data, name
+        with pytest.raises(OSError):
+            (point / "refused.txt").write_bytes(b"no")
+    assert not os.path.ismount(point)
+
+
+@needs_fuse
+def test_azure_mount_lists_and_reads(azure_env, tmp_path):
+    fs = fsspec.filesystem("az", skip_instance_cache=True, connection_string=azure_env.connection_string)
+    fs.mkdir("amnt")
+    files = {"a.txt": b"azure\n", "sub/b.bin": os.urandom(70_000)}
+    fs.pipe({f"amnt/{k}": v for k, v in files.items()})
+    auth = {"provider": "azure", "auth_type": "connection_string",
+            "settings": {"connection_string": azure_env.connection_string}}
+    _check_read_only_mount("az://amnt/", tmp_path / "a", auth, files)
+
+
+@needs_fuse
+def test_oci_mount_lists_and_reads(oci_fs, oci_fake, oci_auth, oci_bucket, tmp_path):
+    files = {"a.txt": b"oci\n", "sub/b.bin": os.urandom(70_000)}
+    for name, data in files.items():
+        oci_fs.pipe_file(f"oci://{oci_fake.namespace}/{oci_bucket}/{name}", data)
+    _check_read_only_mount(f"oci://{oci_bucket}@{oci_fake.namespace}/", tmp_path / "o", oci_auth, files)
+
+
+@needs_fuse
+def test_github_release_mount_lists_and_reads(gh, gh_token, tmp_path):
+    gh.create_release("acme", "models", "v1")
+    files = {"weights.bin": os.urandom(70_000), "card.md": b"# model\n"}
+    for name, data in files.items():
+        gh.add_asset("acme", "models", "v1", name, data)
+    auth = {"provider": "github", "auth_type": "personal_access_token",
+            "settings": {"token": gh_token, "endpoint_url": gh.endpoint}}
+    _check_read_only_mount("github://acme/models/v1/", tmp_path / "r", auth, files)
+    # the repository's releases are folders
+    point = tmp_path / "repo"
+    point.mkdir()
+    with omefs.mount("github://acme/models/", point, auth=auth):
+        assert os.listdir(point) == ["v1"]
+        assert (point / "v1" / "card.md").read_bytes() == b"# model\n"

@@ -54,6 +54,11 @@ def test_longest_prefix_wins_and_buckets_match_whole(tmp_path, monkeypatch):
     assert match("s3a://data/private/k").profile == "team"  # s3a is s3
     assert match("gcs://bucket/k").profile == "gcs" and match("gs://bucket/k").prefix == "gs://bucket/"
     assert match("az://data/x") is None
+    # A route with its slash also covers the bucket or folder itself: "gs://bucket" is
+    # what a bucket-level call (info, ls of the bucket) names, and it must not leave the route.
+    assert match("gs://bucket").profile == "gcs"
+    assert match("s3://data/private").profile == "team"
+    assert match("gs://bucketeer") is None
     hit = match("s3://data/private/k")
     assert hit.config.auth_type == "access_key" and hit.path.endswith("omefs.yaml")
     assert route_for("s3://elsewhere/x") is None

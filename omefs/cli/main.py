@@ -14,16 +14,17 @@ Verbs (each in its own module, imported only when used, so that
 
 Exit status: 0 on success; 1 when an object failed (a copy, a delete, a
 missing object); 2 on a usage or configuration error (a bad flag, a bad
-URI, an auth config that does not resolve). Typed omefs errors print as
+URI, an auth config that does not resolve); 130 when interrupted (Ctrl-C):
+a copy then lists what it cancelled, none of which is left at the
+destination. Typed omefs errors print as
 one ``omefs: error: …`` line, without a traceback unless ``--debug``.
 
-The process ends with :func:`os._exit` once the command has finished and
-its output is flushed, when the transfer engine's data plane (obstore) was
-loaded: obstore 0.12.1 can abort (SIGABRT) during interpreter
-finalization while one of its runtime threads still holds a finished
-result, even when every operation was awaited. Nothing is left to do at
-that point, so skipping finalization changes no result; it only keeps
-the exit status the command's own.
+The process exits normally (:func:`sys.exit`): output flushed, ``atexit``
+handlers and logging shut down, the interpreter finalized. It once ended
+with ``os._exit`` after an obstore copy, to hide an abort (SIGABRT) during
+finalization; that abort's cause was found and fixed where the engine's
+event loop ends (:mod:`omefs.transfer.loop`), and ``bench/exit_loop.py
+--cli`` repeats a CLI copy to show the exit status stays the command's own.
 """
 
 from __future__ import annotations
@@ -79,8 +80,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         _normalize_urls(args)
         handler = _load_handler(args._handler)
         return int(handler(args) or 0)
-    except KeyboardInterrupt:
-        sys.stderr.write("omefs: interrupted\n")
+    except KeyboardInterrupt as exc:
+        report = getattr(exc, "report", None)  # a transfer's: what was done, what was cancelled
+        if report is not None:
+            from omefs.cli.output import print_interrupted
+
+            print_interrupted(report)
+        else:
+            sys.stderr.write("omefs: interrupted\n")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (omefs cat … | head): not an error of ours.
@@ -174,7 +181,7 @@ def _silence_stdout() -> None:
 
 
 def _finish(code: int) -> NoReturn:
-    """Flush everything and end the process with ``code`` (see the module docstring)."""
+    """Flush the output and exit with ``code`` (through ``SystemExit``: ``atexit`` handlers run)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -182,9 +189,6 @@ def _finish(code: int) -> NoReturn:
             _silence_stdout()
         except (OSError, ValueError):
             pass
-    if "obstore" in sys.modules:
-        logging.shutdown()
-        os._exit(code)
     sys.exit(code)
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "format_duration",
     "jsonable",
     "print_error",
+    "print_interrupted",
     "print_json",
     "report_to_dict",
     "want_progress",
@@ -201,4 +202,21 @@ def print_failures(failed: Iterable[Any], stream: TextIO | None = None, *, limit
         stream.write(f"  {target}: {error}\n")
     if len(failed) > limit:
         stream.write(f"  … and {len(failed) - limit} more (use --json for the full list)\n")
+    stream.flush()
+
+
+def print_interrupted(report: Any, stream: TextIO | None = None, *, limit: int = 50) -> None:
+    """What an interrupted transfer did, on stderr: totals, then each cancelled object."""
+    stream = stream or sys.stderr
+    cancelled = _items(report, "cancelled")
+    stream.write(f"omefs: interrupted: {len(_items(report, 'copied'))} copied, "
+                 f"{len(_items(report, 'skipped'))} skipped, {len(_items(report, 'failed'))} "
+                 f"failed, {len(cancelled)} cancelled (nothing of a cancelled object is left "
+                 "at the destination)\n")
+    for item in cancelled[:limit]:
+        d = item_to_dict(item)
+        stream.write(f"  cancelled: {d.get('src') or '?'} -> {d.get('dst') or '?'}: "
+                     f"{str(d.get('error') or 'cancelled').strip()}\n")
+    if len(cancelled) > limit:
+        stream.write(f"  … and {len(cancelled) - limit} more\n")
     stream.flush()

@@ -195,12 +195,16 @@ class TransferHooks:
 
         On error the file is discarded, never committed.
         """
+        from omefs.errors import UploadStopped
+        from omefs.transfer.cancel import stream_stopped
         from omefs.transfer.streams import WriteResult, abandon
 
         f = await rt.run(ep.fs.open, path, "wb", block_size=part_size, **options)
         try:
             async for piece in chunks:
                 await rt.run(f.write, piece if isinstance(piece, bytes) else bytes(piece))
+            if stream_stopped():  # cancelled while the last part uploaded: commit nothing
+                raise UploadStopped("the copy was cancelled before the upload completed")
         except BaseException:
             await rt.run(abandon, f)
             raise

@@ -10,6 +10,7 @@ interpreter from aborting at exit.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import threading
@@ -20,7 +21,14 @@ from typing import Any, TypeVar
 
 from fsspec.callbacks import Callback
 
-from omefs.errors import ConfigError, InvalidURIError, OmefsError, TransferError
+from omefs.errors import (
+    ConfigError,
+    InvalidURIError,
+    OmefsError,
+    TransferCancelledError,
+    TransferError,
+    TransferInterrupted,
+)
 from omefs.providers.error_mapping import translate
 from omefs.transfer.distribute import Batch, distribute, run_batch
 from omefs.transfer.endpoints import Endpoint, EndpointSpec
@@ -120,9 +128,15 @@ async def _delete_extraneous(rt: Runtime, dst: Endpoint, plan: Plan, opts: Trans
 
 async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: Any, dst_auth: Any,
                           src_options: Mapping[str, Any] | None, dst_options: Mapping[str, Any] | None,
-                          progress: Progress, executor: Any, operation: str = "copy") -> TransferReport:
+                          progress: Progress, executor: Any, report: TransferReport,
+                          operation: str = "copy") -> TransferReport:
+    """Plan and run the transfer, filling ``report`` (also when cancelled: then with every
+    object's item, those not done as ``cancelled``)."""
     started = time.monotonic()
-    report = TransferReport(dry_run=opts.dry_run)
+    main = asyncio.current_task()
+    if main is not None:  # the callback raising cancels the whole transfer
+        progress.stop_with(functools.partial(asyncio.get_running_loop().call_soon_threadsafe,
+                                             main.cancel))
     pool = ThreadPoolExecutor(max_workers=opts.max_concurrency + 4, thread_name_prefix="omefs-transfer")
     try:
         rt = Runtime(pool)
@@ -148,7 +162,11 @@ async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: A
                                      operation)
         else:
             engine = Engine(src_ep, dst_ep, opts, rt, progress)
-            items = await engine.run(plan.tasks)
+            try:
+                items = await engine.run(plan.tasks)
+            except asyncio.CancelledError:
+                report.extend(engine.partial)
+                raise
         report.extend(items)
         if opts.delete:
             await _delete_extraneous(rt, dst_ep, plan, opts, report)
@@ -164,10 +182,21 @@ def _transfer(operation: str, src: Any, dst: Any, opts: TransferOptions, *, src_
               executor: Any, raise_on_error: bool) -> TransferReport:
     src_uri, dst_uri = _as_uri(src, "src"), _as_uri(dst, "dst")
     tracker = Progress(make_callback(callback, progress, desc=operation))
+    report = TransferReport(dry_run=opts.dry_run)
     try:
-        report = run_coroutine(lambda: _transfer_async(
+        run_coroutine(lambda: _transfer_async(
             src_uri, dst_uri, opts, src_auth, dst_auth, src_options, dst_options, tracker, executor,
-            operation))
+            report, operation))
+    except KeyboardInterrupt as exc:
+        raise TransferInterrupted(f"{operation} interrupted: {report.summary()}",
+                                  report=report) from exc
+    except asyncio.CancelledError:
+        if tracker.stopped_by is None:
+            raise
+        raise TransferCancelledError(
+            f"{operation} cancelled: the progress callback raised "
+            f"{type(tracker.stopped_by).__name__}: {tracker.stopped_by}; {report.summary()}",
+            report=report, operation=operation, uri=src_uri) from tracker.stopped_by
     finally:
         tracker.close()
     log.info("%s %s -> %s: %s", operation, src_uri, dst_uri, report.summary())

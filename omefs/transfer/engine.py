@@ -36,6 +36,12 @@ is at the destination path is removed before the failure is reported,
 and the item's error says so (:meth:`Engine._cleanup_failed`). A
 multipart write that failed because its *source* failed is aborted
 before it commits, so it changed nothing and nothing is removed.
+
+A cancelled transfer (Ctrl-C, the progress callback raising) keeps the
+rule too: the request in flight finishes, a stream stops between parts
+and is aborted (:mod:`omefs.transfer.cancel`), then whatever the object's
+write may have committed is removed; every object not done is reported
+``cancelled`` (:attr:`Engine.partial`).
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ from omefs.errors import (
 from omefs.flags import env_flag
 from omefs.providers.error_mapping import archived_error, classify, translate
 from omefs.redact import redact_text
+from omefs.transfer.cancel import StreamCancelled
 from omefs.transfer.checks import Checks
 from omefs.transfer.endpoints import Endpoint
 from omefs.transfer.memory import pin_mmap_threshold
@@ -83,6 +90,8 @@ __all__ = ["Engine"]
 log = logging.getLogger("omefs.transfer")
 
 PARTS_IN_FLIGHT = 4
+#: Item statuses that leave the destination as it was (its cached listings stay true).
+_UNCHANGED = frozenset({"skipped", "dry-run"})
 
 
 def _forget_listings(fs: Any, path: str) -> None:
@@ -135,6 +144,9 @@ class Engine:
         forced = env_flag("OMEFS_TRANSFER_SERVER_SIDE")
         self.server_side = same_account(src, dst) if forced is not False else False
         self._started = time.time()
+        #: After a cancellation: one item per task (done, or ``cancelled``), in task order.
+        self.partial: list[TransferItem] = []
+        self._cancelled: dict[int, TransferItem] = {}
 
     # -- orchestration ------------------------------------------------------
     async def run(self, tasks: Iterable[Task]) -> list[TransferItem]:
@@ -153,12 +165,19 @@ class Engine:
                 except asyncio.QueueEmpty:
                     return
                 item = await self.one(tasks[index])
-                _forget_listings(self.dst.fs, tasks[index].dst)
+                if item.status not in _UNCHANGED:
+                    _forget_listings(self.dst.fs, tasks[index].dst)
                 results[index] = item
                 self.progress.item(item)
 
         workers = min(len(tasks), self.opts.max_concurrency)
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        try:
+            await asyncio.gather(*(worker() for _ in range(workers)))
+        except asyncio.CancelledError:
+            self.partial = [r or self._cancelled.get(id(t)) or TransferItem(
+                self.src.url(t.src), self.dst.url(t.dst), t.size, 0.0, 0, "cancelled",
+                error="cancelled before it started") for r, t in zip(results, tasks, strict=True)]
+            raise
         return [r for r in results if r is not None]
 
     async def _prepare_stores(self, tasks: list[Task]) -> None:
@@ -201,9 +220,7 @@ class Engine:
                 method, verified = await self.attempt(task, moved, wrote)
             except asyncio.CancelledError:
                 # Cancelled mid-write (an interrupted copy): the rule holds too.
-                if wrote[0]:
-                    with contextlib.suppress(BaseException):
-                        await asyncio.shield(self._remove_dest(task))
+                await self._cancelled_item(task, started, attempts, wrote[0])
                 raise
             except Exception as exc:  # noqa: BLE001 - classified below
                 self.progress.advance(-moved[0])
@@ -224,6 +241,16 @@ class Engine:
             self.slots.release(weight)
             return TransferItem(src_url, dst_url, task.size, time.monotonic() - started, attempts,
                                 "copied", method=method, verified=verified)
+
+    async def _cancelled_item(self, task: Task, started: float, attempts: int, wrote: bool) -> None:
+        """Remove what a cancelled object's write may have committed; record its item."""
+        note = ""
+        if wrote:
+            with contextlib.suppress(BaseException):  # a second Ctrl-C stops the cleanup
+                note = await asyncio.shield(self._remove_dest(task, "its copy was cancelled"))
+        self._cancelled[id(task)] = TransferItem(
+            self.src.url(task.src), self.dst.url(task.dst), task.size,
+            time.monotonic() - started, attempts, "cancelled", error="cancelled" + note)
 
     async def _missing_bucket(self, task: Task, exc: Exception) -> Exception:
         """A write that found nothing because the destination bucket is missing: say so, by name
@@ -385,6 +412,9 @@ class Engine:
                                         sent=lambda: hasher.fingerprint(None),
                                         storage_class=native,
                                         attributes=self.classes.obstore_attributes(native))
+        except StreamCancelled as exc:  # the writer said whether it committed
+            wrote[0] = wrote[0] or exc.committed
+            raise
         except BaseException:
             # The source's own failure aborted the upload; any other may have committed.
             wrote[0] = wrote[0] or not source_failed[0]
@@ -427,15 +457,15 @@ class Engine:
                               self._started - 300, None)
         return note
 
-    async def _remove_dest(self, task: Task) -> str:
+    async def _remove_dest(self, task: Task, why: str = "its write failed") -> str:
         """Delete whatever is at the destination path; the report's note."""
         url = self.dst.url(task.dst)
         try:
             removed = await remove_object(self.rt, self.dst, task.dst)
         except Exception as err:  # noqa: BLE001 - reported, never raised
-            log.error("could not remove %s after its write failed: %s", url, _error_text(err))
+            log.error("could not remove %s (%s): %s", url, why, _error_text(err))
             return f" (the destination could not be removed: {_error_text(err)})"
         if not removed:
             return ""
-        log.warning("removed %s: its write failed", url)
+        log.warning("removed %s: %s", url, why)
         return " (the destination object was removed)"

@@ -26,15 +26,24 @@ back), and :func:`run_fresh` waits for that count to reach zero after the
 loop closed, before returning to the caller. After that no obstore thread
 holds or wants the GIL for this loop, so finalization cannot meet one —
 whether the program was the CLI or any user of the API.
+
+Ctrl-C: while :func:`run_fresh` runs in the main thread with Python's
+default SIGINT handler, a first SIGINT cancels the running copy (as
+:class:`asyncio.Runner` does) instead of raising wherever the main thread
+happens to be; the engine then finishes the requests in flight, removes
+what they wrote (:mod:`omefs.transfer.cancel`) and :func:`run_fresh`
+raises :class:`KeyboardInterrupt`. A second SIGINT raises at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
+import signal
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 __all__ = ["TrackingEventLoop", "run_fresh", "FOREIGN_CALL_WAIT"]
@@ -87,14 +96,59 @@ def _cancel_remaining(loop: asyncio.AbstractEventLoop) -> None:
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
+class _Interrupts:
+    """How many SIGINTs arrived while :func:`_sigint_cancels` was in force."""
+
+    count = 0
+
+
+@contextlib.contextmanager
+def _sigint_cancels(task: asyncio.Task[Any], loop: asyncio.AbstractEventLoop) -> Iterator[_Interrupts]:
+    """While in force, a first SIGINT cancels ``task``; a second raises KeyboardInterrupt.
+
+    Only in the main thread, and only over Python's own default handler
+    (a program that installed its own keeps it).
+    """
+    seen = _Interrupts()
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield seen
+        return
+
+    def on_sigint(signum: int, frame: object) -> None:
+        seen.count += 1
+        if seen.count == 1 and not task.done():
+            task.cancel()
+            loop.call_soon_threadsafe(lambda: None)  # wake the loop up
+            return
+        raise KeyboardInterrupt()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield seen
+    finally:
+        if signal.getsignal(signal.SIGINT) is on_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def run_fresh(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run ``factory()`` on a new :class:`TrackingEventLoop`, as :func:`asyncio.run` does
     (remaining tasks cancelled, async generators and the default executor shut down, the
-    loop closed), then wait until no other thread is still handing it a result."""
+    loop closed), then wait until no other thread is still handing it a result.
+
+    A SIGINT cancels the work and raises :class:`KeyboardInterrupt` once it has wound
+    down (see the module docstring)."""
     loop = TrackingEventLoop()
     try:
         asyncio.set_event_loop(loop)
-        return loop.run_until_complete(factory())
+        task = loop.create_task(factory())
+        with _sigint_cancels(task, loop) as interrupts:
+            try:
+                return loop.run_until_complete(task)
+            except asyncio.CancelledError:
+                if interrupts.count and task.uncancel() == 0:
+                    raise KeyboardInterrupt() from None
+                raise
     finally:
         try:
             _cancel_remaining(loop)

@@ -14,13 +14,18 @@ path relative to the source folder, on the object key, and on the base
 name, as OME's downloads do. Directory markers (keys ending in ``/``) are
 never copied.
 
-With ``skip_existing`` (or ``delete``) the destination is listed once;
-each task carries what the destination already has at its path, and
-``extraneous`` lists destination objects with no source (``sync(delete=True)``).
+With ``skip_existing`` (or ``delete``) the destination is listed once, at
+the same time as the source (the two listings share no server, so a sync
+waits for the slower of them, not for their sum); each task carries what
+the destination already has at its path, and ``extraneous`` lists
+destination objects with no source (``sync(delete=True)``). Nothing is
+asked about one object at a time: what the listings say is what the
+comparison (:meth:`omefs.transfer.checks.Checks.identical`) works from.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import posixpath
 from collections.abc import Iterable
@@ -101,6 +106,24 @@ def _rel(root: str, path: str) -> str | None:
     return None
 
 
+async def _check_folder_copy(rt: Runtime, src: Endpoint, dst: Endpoint, opts: TransferOptions,
+                             src_uri: str, dst_uri: str, found: dict[str, dict[str, Any]],
+                             info: dict[str, Any] | None, dir_hint: bool) -> None:
+    """Raise unless ``src_uri`` is a folder that may be copied onto ``dst_uri``."""
+    if not found and info is None and dir_hint:
+        info = await _info(rt, src, src.root)
+    if not found and info is None:
+        raise NotFoundError(f"nothing to copy: {src_uri} does not exist", operation="copy",
+                            uri=src_uri, provider=src.name)
+    if not opts.recursive:
+        raise ConfigError(f"{src_uri} is a folder; pass recursive=True to copy its contents",
+                          operation="copy", uri=src_uri, provider=src.name)
+    if not dst_uri.endswith("/") and _is_file(await _info(rt, dst, dst.root)):
+        raise ConfigError(f"cannot copy the folder {src_uri} onto {dst_uri}: it is an object, "
+                          f"not a folder; give a folder URL (such as {dst_uri}.d/) or delete it first",
+                          operation="copy", uri=dst_uri, provider=dst.name)
+
+
 async def build_plan(rt: Runtime, src: Endpoint, dst: Endpoint, opts: TransferOptions,
                      src_uri: str, dst_uri: str) -> Plan:
     """List the source, map each object to its destination path, note what the destination has."""
@@ -133,24 +156,21 @@ async def build_plan(rt: Runtime, src: Endpoint, dst: Endpoint, opts: TransferOp
         plan.tasks.append(task)
         return plan
 
-    found = await _find(rt, src, src_root)
-    if not found and info is None and dir_hint:
-        info = await _info(rt, src, src_root)
-    if not found and info is None:
-        raise NotFoundError(f"nothing to copy: {src_uri} does not exist", operation="copy",
-                            uri=src_uri, provider=src.name)
-    if not opts.recursive:
-        raise ConfigError(f"{src_uri} is a folder; pass recursive=True to copy its contents",
-                          operation="copy", uri=src_uri, provider=src.name)
-
-    if not dst_uri.endswith("/") and _is_file(await _info(rt, dst, dst.root)):
-        raise ConfigError(f"cannot copy the folder {src_uri} onto {dst_uri}: it is an object, "
-                          f"not a folder; give a folder URL (such as {dst_uri}.d/) or delete it first",
-                          operation="copy", uri=dst_uri, provider=dst.name)
+    # The destination's listing runs while the source is listed and checked.
+    dst_listing = (asyncio.ensure_future(_find(rt, dst, dst.root))
+                   if opts.skip_existing or opts.delete else None)
+    try:
+        found = await _find(rt, src, src_root)
+        await _check_folder_copy(rt, src, dst, opts, src_uri, dst_uri, found, info, dir_hint)
+        dst_found = await dst_listing if dst_listing is not None else {}
+    finally:
+        if dst_listing is not None and not dst_listing.done():
+            # Never leave the listing behind (it runs in the engine's threads).
+            await asyncio.gather(dst_listing, return_exceptions=True)
 
     listing: dict[str, dict[str, Any]] = {}
-    if opts.skip_existing or opts.delete:
-        for path, dinfo in (await _find(rt, dst, dst.root)).items():
+    if dst_found:
+        for path, dinfo in dst_found.items():
             rel = _rel(dst.root, path)
             if rel and not rel.endswith("/") and dinfo.get("type", ENTRY_FILE) == ENTRY_FILE:
                 listing[rel] = dinfo

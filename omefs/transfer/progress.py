@@ -9,6 +9,13 @@ per-object events: ``Callback(hooks={"item": fn})`` with
 ``fn(size, value, item=None)`` — fsspec also calls every hook on each byte
 update, then without ``item``.
 
+A callback that raises on a byte update (or on ``set_size``) stops the
+whole transfer: :meth:`Progress.stop_with` names what stops it (the
+engine cancels its main task), the exception is kept in
+``Progress.stopped_by`` and the caller gets a
+:class:`~omefs.errors.TransferCancelledError` caused by it. An ``"item"``
+hook that raises is ignored (an event, not a control).
+
 :class:`Throttle` is a token bucket over all transfers: reads wait until
 the configured bytes per second allow them.
 """
@@ -19,11 +26,13 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fsspec.callbacks import Callback, NoOpCallback
 
 __all__ = ["Progress", "Throttle", "make_callback"]
+
+T = TypeVar("T")
 
 
 def make_callback(callback: Callback | None, progress: bool, desc: str = "copy") -> Callback:
@@ -47,17 +56,35 @@ class Progress:
         self.on_item = on_item
         self._lock = threading.Lock()
         self.done = 0
+        #: The exception the callback raised, which stopped the transfer.
+        self.stopped_by: Exception | None = None
+        self._stop: Callable[[], object] | None = None
+
+    def stop_with(self, stop: Callable[[], object]) -> None:
+        """Call ``stop()`` (once, from any thread) when the callback raises."""
+        self._stop = stop
+
+    def _call(self, method: Callable[[T], object], value: T) -> None:
+        if self.stopped_by is not None:
+            return  # stopping already: the callback is not asked again
+        try:
+            method(value)
+        except Exception as exc:
+            if self._stop is None:
+                raise
+            self.stopped_by = exc
+            self._stop()
 
     def set_size(self, size: int) -> None:
         with self._lock:
-            self.callback.set_size(size)
+            self._call(self.callback.set_size, size)
 
     def advance(self, n: int) -> None:
         if not n:
             return
         with self._lock:
             self.done += n
-            self.callback.relative_update(n)
+            self._call(self.callback.relative_update, n)
 
     def item(self, item: Any) -> None:
         with self._lock:

@@ -1,8 +1,9 @@
 """The result of a transfer: one :class:`TransferItem` per object, in a :class:`TransferReport`.
 
 A report is the contract that nothing fails silently: every object the
-plan named ends up in exactly one of ``copied``, ``skipped`` or
-``failed`` (and, for ``sync(delete=True)``, every removed destination
+plan named ends up in exactly one of ``copied``, ``skipped``, ``failed``
+or — when the transfer was stopped (Ctrl-C, the progress callback
+raising) — ``cancelled`` (and, for ``sync(delete=True)``, every removed destination
 object in ``deleted``). Items are plain data (strings and numbers) so a
 report pickles across processes and Dask workers and serialises to JSON
 for the CLI's ``--json``.
@@ -20,8 +21,10 @@ __all__ = ["TransferItem", "TransferReport", "Status"]
 #: ``copied``: moved and verified; ``skipped``: already identical at the
 #: destination (``skip_existing``); ``failed``: every attempt failed;
 #: ``deleted``: removed from the destination by ``sync(delete=True)``;
-#: ``dry-run``: would have been copied (``dry_run=True``).
-Status = Literal["copied", "skipped", "failed", "deleted", "dry-run"]
+#: ``dry-run``: would have been copied (``dry_run=True``); ``cancelled``:
+#: the transfer stopped before this object was done (nothing of it is left
+#: at the destination; its ``error`` says whether something was removed).
+Status = Literal["copied", "skipped", "failed", "deleted", "dry-run", "cancelled"]
 
 
 @dataclass
@@ -74,6 +77,7 @@ class TransferReport:
     skipped: list[TransferItem] = field(default_factory=list)
     failed: list[TransferItem] = field(default_factory=list)
     deleted: list[TransferItem] = field(default_factory=list)
+    cancelled: list[TransferItem] = field(default_factory=list)
     duration: float = 0.0
     dry_run: bool = False
     started: float = field(default_factory=time.time)
@@ -87,6 +91,8 @@ class TransferReport:
             self.skipped.append(item)
         elif item.status == "deleted":
             self.deleted.append(item)
+        elif item.status == "cancelled":
+            self.cancelled.append(item)
         else:
             self.failed.append(item)
 
@@ -102,19 +108,20 @@ class TransferReport:
 
     @property
     def ok(self) -> bool:
-        """True when no object failed."""
-        return not self.failed
+        """True when no object failed and none was cancelled."""
+        return not self.failed and not self.cancelled
 
     @property
     def items(self) -> list[TransferItem]:
-        """Every item: copied, skipped, failed, then deleted."""
-        return [*self.copied, *self.skipped, *self.failed, *self.deleted]
+        """Every item: copied, skipped, failed, deleted, then cancelled."""
+        return [*self.copied, *self.skipped, *self.failed, *self.deleted, *self.cancelled]
 
     def __iter__(self) -> Iterator[TransferItem]:
         return iter(self.items)
 
     def __len__(self) -> int:
-        return len(self.copied) + len(self.skipped) + len(self.failed) + len(self.deleted)
+        return (len(self.copied) + len(self.skipped) + len(self.failed) + len(self.deleted)
+                + len(self.cancelled))
 
     @property
     def throughput(self) -> float:
@@ -128,6 +135,8 @@ class TransferReport:
                  f"failed {len(self.failed)}"]
         if self.deleted:
             parts.append(f"deleted {len(self.deleted)}")
+        if self.cancelled:
+            parts.append(f"cancelled {len(self.cancelled)}")
         mib = self.bytes / 2**20
         speed = self.throughput / 2**20
         return f"{', '.join(parts)}; {mib:.1f} MiB in {self.duration:.2f} s ({speed:.1f} MiB/s)"
@@ -143,6 +152,7 @@ class TransferReport:
             "skipped": [i.to_dict() for i in self.skipped],
             "failed": [i.to_dict() for i in self.failed],
             "deleted": [i.to_dict() for i in self.deleted],
+            "cancelled": [i.to_dict() for i in self.cancelled],
         }
 
     def __repr__(self) -> str:

@@ -195,6 +195,21 @@ async def write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any,
                       attributes: dict[str, str] | None = None) -> WriteResult:
     """Write ``data`` as the whole object in one request; nothing partial is ever visible.
 
+    A cancellation lets the request finish before it goes on
+    (:func:`~omefs.transfer.cancel.finish_in_flight`), so nothing it
+    writes can land after the engine's cleanup.
+    """
+    from omefs.transfer.cancel import finish_in_flight
+
+    return await finish_in_flight(_write_whole(rt, ep, path, data, sent,
+                                               storage_class=storage_class, attributes=attributes))
+
+
+async def _write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any,
+                       sent: Sent | None = None, *, storage_class: str | None = None,
+                       attributes: dict[str, str] | None = None) -> WriteResult:
+    """:func:`write_whole`'s request.
+
     Where the provider sends a digest with its writes for the service to
     check (``hooks.sends_digests()``), its own writer runs with ``sent``.
     ``storage_class`` (native) is written through obstore's ``attributes``
@@ -233,6 +248,27 @@ async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterat
                        part_size: int, concurrency: int, sent: Sent | None = None,
                        storage_class: str | None = None,
                        attributes: dict[str, str] | None = None) -> WriteResult:
+    """Stream ``chunks`` into the destination's multipart API (:func:`_write_stream`).
+
+    A cancellation stops the stream at its next chunk, so the upload is
+    aborted as for any failed stream, and is re-raised once the writer
+    returned, as :class:`~omefs.transfer.cancel.StreamCancelled`
+    (:func:`~omefs.transfer.cancel.stop_between_parts`).
+    """
+    from omefs.transfer.cancel import stop_between_parts
+
+    async def write(stream: AsyncIterator[Any]) -> WriteResult:
+        return await _write_stream(rt, ep, path, stream, part_size=part_size,
+                                   concurrency=concurrency, sent=sent,
+                                   storage_class=storage_class, attributes=attributes)
+
+    return await stop_between_parts(write, chunks)
+
+
+async def _write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
+                        part_size: int, concurrency: int, sent: Sent | None = None,
+                        storage_class: str | None = None,
+                        attributes: dict[str, str] | None = None) -> WriteResult:
     """Stream ``chunks`` into the destination's multipart API.
 
     If ``chunks`` raises (a read failed, the bytes did not verify), the

@@ -165,6 +165,13 @@ def test_gcs_and_azure_routes(gcs_env, azure_env, tmp_path, monkeypatch, capsys)
           "azure://boxes/": az
     """)
     azure_env.blob_service_client().create_container("boxes")
+    # The route "gs://g-bucket/" also covers the bucket itself: the check's bucket-level
+    # call stays on the emulator (it used to fall through to storage.googleapis.com).
+    code, out, _ = check(capsys, "--json", "gs://g-bucket/x")
+    assert code == 1 and json.loads(out)["call"]["result"] == "bucket not found"
+    import gcsfs
+
+    gcsfs.GCSFileSystem(**gcs_env.storage_options(), skip_instance_cache=True).mkdir("g-bucket")
     code, out, _ = check(capsys, "gs://g-bucket/x")
     assert code == 0 and "gcp/anonymous" in out
     code, out, err = check(capsys, "--json", "azure://boxes/")
@@ -185,6 +192,9 @@ def test_usage_and_config_errors_exit_2(tmp_path, monkeypatch, capsys):
 
 
 def test_console_script(s3_env, tmp_path):
+    import boto3
+
+    boto3.client("s3", **s3_env.boto3_kwargs()).create_bucket(Bucket="open")
     cfg = tmp_path / "omefs.yaml"
     cfg.write_text(f'profiles: {{anon: {{provider: aws, auth_type: anonymous, settings: '
                    f'{{endpoint_url: "{s3_env.endpoint}"}}}}}}\nroutes: {{"s3://open/": anon}}\n')

@@ -2,16 +2,16 @@
 
 GCS (on its emulator): the facade's parts wait under the bucket's hidden
 ``.omefs-multipart/`` folder — never in a listing or a glob — and are gone
-after completion and after an abort. Azure (on Azurite): an abort discards
-the staged blocks of a blob that does not exist yet (Get Block List shows
-none afterwards) and leaves no blob.
+after completion and after an abort. Azure (on Azurite): staged blocks are in no listing, and
+an abort commits nothing, so no blob is ever visible; the blocks stay
+uncommitted until the service discards them (seven days).
 """
 
 from __future__ import annotations
 
 import omefs
 from omefs.storage import CompletedPart
-from tests.transfer.conftest import MiB
+from tests.transfer.conftest import MiB, blob
 
 
 def _gcs(side):
@@ -48,31 +48,60 @@ def test_gcs_parts_are_hidden_and_removed(side):
     assert not st.exists(aborted)
 
 
-def test_azure_abort_discards_staged_blocks(side):
-    s = side("azure")
-    st = omefs.storage("azure", **s.options)
-    uri = s.uri("mp/aborted.bin")
+def _uncommitted(fs, path: str) -> list:
+    """The ids of the blocks staged for ``path`` and not committed (Get Block List)."""
+    from azure.core.exceptions import ResourceNotFoundError
+    from fsspec.asyn import sync
+
+    container, _, blob = path.partition("/")
+
+    async def call():
+        client = fs.service_client.get_blob_client(container, blob)
+        try:
+            return [b.id for b in (await client.get_block_list("uncommitted"))[1]]
+        except ResourceNotFoundError:
+            return []
+
+    return sync(fs.loop, call)
+
+
+def test_azure_aborted_upload_is_never_visible(store):
+    """Azurite behind a recording proxy: staged blocks are in no listing, and the abort
+    sends nothing (no empty commit that would show a 0-byte blob, however briefly)."""
+    dst = store("azure")
+    st = omefs.storage("azure", **dst.options)
+    uri = dst.uri("mp/aborted.bin")
     upload = st.initiate_multipart_upload(uri)
     st.upload_part(uri, upload, 1, b"z" * MiB)
     st.upload_part(uri, upload, 2, b"y" * 100)
-    fs = s.fs
-    container, _, blob = s.path("mp/aborted.bin").partition("/")
-
-    def uncommitted() -> list:
-        from azure.core.exceptions import ResourceNotFoundError
-        from fsspec.asyn import sync
-
-        async def call():
-            client = fs.service_client.get_blob_client(container, blob)
-            try:
-                return (await client.get_block_list("uncommitted"))[1]
-            except ResourceNotFoundError:
-                return []
-
-        return sync(fs.loop, call)
-
-    assert len(uncommitted()) == 2
-    st.abort_multipart_upload(uri, upload)
-    assert uncommitted() == []
+    path = dst.path("mp/aborted.bin")
+    # During the upload: two staged blocks, no blob.
+    assert len(_uncommitted(dst.fs(), path)) == 2
+    assert dst.names() == []
     assert not st.exists(uri)
-    assert s.listing() == []
+
+    sent = len(dst.proxy.requests)
+    st.abort_multipart_upload(uri, upload)
+    assert dst.proxy.requests[sent:] == []  # no Put Block List, no Delete Blob
+    assert dst.names() == []
+    assert not st.exists(uri)
+    # What Azure cannot remove stays invisible: uncommitted blocks, expired by the service.
+    assert len(_uncommitted(dst.fs(), path)) == 2
+
+
+def test_azure_upload_after_an_abort_commits_only_its_own_blocks(store, side):
+    """The blocks an abort left behind have the length of every omefs block id, so a new
+    upload of the same name (facade or copy engine) stages and commits beside them."""
+    dst = store("azure")
+    st = omefs.storage("azure", **dst.options)
+    uri = dst.uri("mp/again.bin")
+    upload = st.initiate_multipart_upload(uri)
+    st.upload_part(uri, upload, 1, b"z" * 100)
+    st.abort_multipart_upload(uri, upload)
+
+    src = side("file")
+    data = blob(6 * MiB, 5)
+    src.put("again.bin", data)
+    omefs.copy(src.uri("again.bin"), uri, dst_options=dst.direct, part_size="5MiB")
+    assert dst.read("mp/again.bin") == data
+    assert _uncommitted(dst.fs(), dst.path("mp/again.bin")) == []  # the commit dropped them

@@ -320,7 +320,8 @@ class _ProxyHandler(ProxyRequestHandler):
             quarter = len(body) // 4
             body = body[:quarter] + _flip(body[quarter:len(body) - quarter]) + body[len(body) - quarter:]
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-        if body is not None:
+        if body is not None:  # one Content-Length, whatever case the client spelled it in
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
             headers["Content-Length"] = str(len(body))
         conn = http.client.HTTPConnection(owner.upstream_host, owner.upstream_port, timeout=120)
         try:

@@ -27,7 +27,14 @@ PROJECT = "test"
 # * it ignores the object resource in the body of ``rewrite`` (real GCS
 #   applies it to the destination: that is how a class changes in place,
 #   ``{"storageClass": "NEARLINE"}``): apply its writable fields.
+# * it answers DELETE on a resumable upload's session URI with 501 (gcsfs then
+#   retries for half a minute); real GCS cancels the session and answers 499
+#   ("Client Closed Request"): do that;
 # * object generations in buckets with ``versioning.enabled`` (gcs_generations.py).
+# * ``objects.move`` (``moveTo``), which gcsfs's ``mv`` tries first (gcs_move.py).
+# * in memory it still rewrites its whole object table, as indented JSON, after
+#   every write (O(objects) per write: 10,000 small objects took over 5 minutes
+#   of its CPU), a file that only a restart from disk reads: not in memory.
 _LAUNCHER = """\
 import os, re, socketserver, sys, threading, traceback
 socketserver.TCPServer.request_queue_size = 1024
@@ -75,9 +82,43 @@ def _rewrite_with_resource(request, response, storage, *args, **kwargs):
                    "objectSize": size, "done": True, "resource": obj})
 
 objects.rewrite = _rewrite_with_resource
+
+from gcp_storage_emulator import storage as _storage
+_save_meta = _storage.Storage._write_config_to_file
+
+def _save_meta_on_disk_only(self):
+    if not self._use_memory_fs:
+        _save_meta(self)
+
+_storage.Storage._write_config_to_file = _save_meta_on_disk_only
+
 sys.path.insert(0, sys.argv.pop(1))  # this folder: gcs_generations.py
 import gcs_generations
 gcs_generations.install()  # object generations in versioned buckets
+import gcs_move
+gcs_move.install()  # objects.move (gcsfs's mv), after the handlers are patched
+# After every handler patch: importing the server builds its routes.
+from gcp_storage_emulator import server as _server, settings as _settings
+from gcp_storage_emulator.exceptions import NotFound as _NotFound
+from gcp_storage_emulator.storage import RESUMABLE_DIR as _RESUMABLE_DIR
+from http import HTTPStatus as _HTTPStatus
+
+class _ClientClosed:  # 499 is no HTTPStatus member; the response needs value and phrase
+    value, phrase = 499, "Client Closed Request"
+
+def _cancel_resumable(request, response, storage, *args, **kwargs):
+    upload_id = (request.query.get("upload_id") or [""])[0]
+    try:
+        storage.delete_resumable_file_obj(upload_id)
+    except _NotFound:
+        response.status = _HTTPStatus.NOT_FOUND
+        return
+    storage._delete_file(_RESUMABLE_DIR, storage.safe_id(upload_id))
+    response.status = _ClientClosed
+
+for _regex, _methods in _server.HANDLERS:
+    if _regex.startswith("^" + _settings.UPLOAD_API_ENDPOINT) and "PUT" in _methods:
+        _methods["DELETE"] = _cancel_resumable
 
 from gcp_storage_emulator.__main__ import main
 main(sys.argv[1:])

@@ -68,6 +68,29 @@ def test_gcs_round_trip_and_reset(gcs_env):
     assert fs.ls("") == []
 
 
+def test_gcs_emulator_moves_objects_as_gcs_does(gcs_env):
+    """``moveTo`` (gcs_move.py): a rename, 404 for a missing source, 412 when a precondition fails."""
+    import gcsfs.core
+    import requests
+
+    fs = gcsfs.core.GCSFileSystem(skip_instance_cache=True, **gcs_env.storage_options())
+    fs.mkdir("moves")
+    fs.pipe({"moves/a.txt": b"moved bytes", "moves/taken.txt": b"here"})
+    base = f"{gcs_env.endpoint}/storage/v1/b/moves/o"
+    answer = requests.post(f"{base}/a.txt/moveTo/o/dir%2Fb.txt", timeout=10)
+    assert answer.status_code == 200 and answer.json()["name"] == "dir/b.txt"
+    fs.invalidate_cache()
+    assert fs.cat("moves/dir/b.txt") == b"moved bytes" and not fs.exists("moves/a.txt")
+    assert requests.post(f"{base}/a.txt/moveTo/o/c.txt", timeout=10).status_code == 404
+    refused = requests.post(f"{base}/dir%2Fb.txt/moveTo/o/taken.txt?ifGenerationMatch=0", timeout=10)
+    assert refused.status_code == 412
+    fs.invalidate_cache()
+    assert fs.cat("moves/taken.txt") == b"here" and fs.exists("moves/dir/b.txt")
+    start = time.monotonic()
+    fs.mv("moves/dir/b.txt", "moves/final.txt")  # gcsfs takes moveTo: no 501, no back-off
+    assert time.monotonic() - start < 5 and fs.cat("moves/final.txt") == b"moved bytes"
+
+
 def test_gcs_many_concurrent_requests_are_fast(gcs_env):
     """The emulator's default listen backlog (5) made this take minutes."""
     import gcsfs.core

@@ -120,3 +120,9 @@ def blob(size: int, seed: int = 0) -> bytes:
         out += i.to_bytes(8, "little") + unit[8:]
         i += 1
     return bytes(out[:size])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--dask-objects", type=int, default=600,
+                     help="objects in the Dask worker-process copy (tests/transfer/"
+                          "test_dask_processes.py; default 600, 2000 for the full-size run)")

@@ -56,3 +56,34 @@ def test_run_fresh_behaves_like_asyncio_run():
         return "done"
 
     assert run_fresh(main) == "done"
+
+
+def test_sigint_cancels_the_work_and_raises_keyboard_interrupt_after_its_cleanup():
+    """A first SIGINT cancels the running work (its cleanup runs, as a copy's removal of what
+    it wrote does); then ``run_fresh`` raises KeyboardInterrupt; Python's handler is back."""
+    import os
+    import signal
+
+    import pytest
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach the main thread only")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    steps = []
+
+    async def main() -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0.05)  # a cleanup that awaits: it is not interrupted
+            steps.append("cleaned up")
+            raise
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_fresh(main)
+        assert steps == ["cleaned up"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -33,7 +33,23 @@ if TYPE_CHECKING:
     from omefs.transfer.streams import WriteResult
     from omefs.transfer.verify import Fingerprint
 
-__all__ = ["put_blob_checked", "put_blocks_checked", "is_md5_refusal"]
+__all__ = ["BLOCK_ID_CHARS", "block_id", "put_blob_checked", "put_blocks_checked",
+           "is_md5_refusal"]
+
+#: The length of every block id omefs stages, before base64 (32 hex digits, ``-``, 6 digits).
+BLOCK_ID_CHARS = 39
+
+
+def block_id(upload: str, index: int) -> str:
+    """The base64 block id of block ``index`` of the upload ``upload`` (a 32-hex-digit id).
+
+    All block ids of one blob must have the same length, uncommitted ones
+    left by an aborted upload included; every omefs writer uses this one.
+    """
+    raw = f"{upload}-{index:06d}"
+    if len(raw) != BLOCK_ID_CHARS:
+        raise ValueError(f"block id {raw!r} must be {BLOCK_ID_CHARS} characters")
+    return base64.b64encode(raw.encode()).decode()
 
 
 def is_md5_refusal(exc: BaseException) -> bool:
@@ -120,9 +136,9 @@ async def put_blocks_checked(ep: Endpoint, path: str, chunks: AsyncIterator[Any]
                     raise _integrity(exc, "block upload") from exc
 
     def stage(block: bytes) -> None:
-        block_id = base64.b64encode(f"{prefix}-{len(ids):06d}".encode()).decode()
-        ids.append(block_id)
-        running.add(_on_fs_loop(ep.fs, client.stage_block(block_id, block, validate_content=True)))
+        this_id = block_id(prefix, len(ids))
+        ids.append(this_id)
+        running.add(_on_fs_loop(ep.fs, client.stage_block(this_id, block, validate_content=True)))
 
     buffer = bytearray()
     try:
@@ -141,6 +157,11 @@ async def put_blocks_checked(ep: Endpoint, path: str, chunks: AsyncIterator[Any]
         if running:  # never leave a block upload running behind the error
             await asyncio.gather(*running, return_exceptions=True)
         raise
+    from omefs.errors import UploadStopped
+    from omefs.transfer.cancel import stream_stopped
+
+    if stream_stopped():  # cancelled while the last blocks uploaded: commit nothing
+        raise UploadStopped("the copy was cancelled before its block list was committed")
     fp = sent()
     try:
         answer = await _on_fs_loop(ep.fs, client.commit_block_list(

@@ -7,10 +7,10 @@ identity; routes compare every Azure scheme as adlfs's ``az://``.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from typing import Any
 
+from omefs.providers.azure.checked_write import block_id
 from omefs.providers.facade import FacadeHooks, Part, Uploads, local_upload
 
 __all__ = ["AzureFacade"]
@@ -41,17 +41,18 @@ class AzureFacade(FacadeHooks):
 
     def abort_multipart_upload(self, fs: Any, path: str, upload_id: str, *,
                                uploads: Uploads) -> None:
-        """Discard the upload's staged blocks where Azure allows it.
+        """Forget the upload; its staged blocks stay uncommitted, and so invisible.
 
-        Azure has no call that deletes uncommitted blocks. When the blob does
-        not exist yet and every uncommitted block is this upload's, committing
-        an empty block list discards them and the empty blob is deleted at
-        once. Otherwise (the blob exists, or another writer staged blocks for
-        it) the blocks are left: they are never visible, never part of the
-        blob, and the service discards them seven days after they were staged.
+        Azure has no call that deletes uncommitted blocks: only a commit
+        (Put Block List) or a Put Blob replaces them, and either makes a blob
+        visible, if only for a moment. An abort must show nothing, so it
+        commits nothing: the blocks are never listed, never part of a blob,
+        and the service discards them seven days after they were staged (or
+        at the next commit of that blob name). Their ids have the length of
+        every omefs block id (:data:`BLOCK_ID_CHARS`), so a later omefs upload
+        of the same name is not refused for mixing block id lengths.
         """
         uploads.pop(upload_id, None)
-        _discard_blocks(fs, path, upload_id)
 
     def describe_identity(self, creds: Any, *, call: bool) -> dict[str, Any]:
         return self.token_identity(creds, call=call)
@@ -62,36 +63,9 @@ class AzureFacade(FacadeHooks):
 
 
 def _block_id(upload_id: str, part_number: int) -> str:
-    # Block ids of one blob must all have the same length.
-    return base64.b64encode(f"{upload_id}-{part_number:05d}".encode()).decode()
-
-
-def _discard_blocks(fs: Any, path: str, upload_id: str) -> bool:
-    """Commit-empty-then-delete when only this upload's blocks exist for a blob not there yet;
-    whether the blocks were discarded."""
-    from azure.core.exceptions import ResourceNotFoundError
-
-    try:
-        _blob_call(fs, path, "get_blob_properties")
-        return False  # a committed blob: an empty commit would replace it
-    except ResourceNotFoundError:
-        pass
-    try:
-        _, uncommitted = _blob_call(fs, path, "get_block_list", "uncommitted")
-    except ResourceNotFoundError:
-        return True  # nothing staged at all
-    if not uncommitted or not all(_decoded(b.id).startswith(f"{upload_id}-") for b in uncommitted):
-        return not uncommitted
-    _blob_call(fs, path, "commit_block_list", [], if_none_match="*")
-    _blob_call(fs, path, "delete_blob")
-    return True
-
-
-def _decoded(block_id: Any) -> str:
-    try:
-        return base64.b64decode(str(block_id)).decode("utf-8", "replace")
-    except ValueError:
-        return str(block_id)
+    # Every block id of one blob must have the same length (Azure refuses a
+    # Put Block otherwise): the same shape as the engine's block writer's.
+    return block_id(upload_id, part_number)
 
 
 def _blob_call(fs: Any, path: str, method: str, *args: Any, **kwargs: Any) -> Any:

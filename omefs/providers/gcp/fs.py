@@ -26,6 +26,7 @@ from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.gcp import encryption as gcs_encryption
 from omefs.providers.gcp.classes import with_class
+from omefs.providers.gcp.prefetch import detach_prefetcher
 from omefs.providers.versioned import VersionedMixin
 
 __all__ = ["GCSFileSystem", "GCSFile", "HIDDEN_FOLDER"]
@@ -121,15 +122,19 @@ class GCSFileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOption
 
     def _open(self, path: str, mode: str = "rb", *args: Any, version_id: str | None = None,
               **kwargs: Any) -> Any:
-        """gcsfs's ``_open``; a file written with ``storage_class=`` starts its upload with it."""
+        """gcsfs's ``_open``; a file written with ``storage_class=`` starts its upload with it;
+        a file dropped unclosed stops its read-ahead (:mod:`omefs.providers.gcp.prefetch`)."""
         self._omefs_native(kwargs, file=True, mode=mode)
         native = kwargs.pop("storage_class_native", None)
         if not native:
-            return super()._open(path, mode, *args, version_id=version_id, **kwargs)
-        if kwargs.get("block_size") is None:
-            kwargs["block_size"] = self.default_block_size
-        kwargs["consistency"] = kwargs.get("consistency") or self.consistency
-        return GCSFile(self, path, mode, storage_class_native=native, **kwargs)
+            file = super()._open(path, mode, *args, version_id=version_id, **kwargs)
+        else:
+            if kwargs.get("block_size") is None:
+                kwargs["block_size"] = self.default_block_size
+            kwargs["consistency"] = kwargs.get("consistency") or self.consistency
+            file = GCSFile(self, path, mode, storage_class_native=native, **kwargs)
+        detach_prefetcher(file)
+        return file
 
     async def _request(self, method: str, path: str, *args: Any, headers: Any = None,
                        **kwargs: Any) -> Any:
