@@ -158,8 +158,13 @@ async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: A
             raise mapped from exc
         progress.set_size(plan.total_bytes)
         if executor is not None and len(plan.tasks) > 1 and not opts.dry_run:
-            items = await distribute(rt, executor, src_ep, dst_ep, opts, plan.tasks, progress,
-                                     operation)
+            gathered: list[TransferItem] = []
+            try:
+                items = await distribute(rt, executor, src_ep, dst_ep, opts, plan.tasks, progress,
+                                         operation, gathered)
+            except asyncio.CancelledError:
+                report.extend(gathered)
+                raise
         else:
             engine = Engine(src_ep, dst_ep, opts, rt, progress)
             try:
