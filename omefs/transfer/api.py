@@ -139,8 +139,13 @@ async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: A
     pool = ThreadPoolExecutor(max_workers=opts.max_concurrency + 4, thread_name_prefix="omefs-transfer")
     try:
         rt = Runtime(pool)
-        src_ep = await rt.run(_endpoint, EndpointSpec(src, src_auth, dict(src_options or {})), opts.retries)
-        dst_ep = await rt.run(_endpoint, EndpointSpec(dst, dst_auth, dict(dst_options or {})), opts.retries)
+        # The providers' obstore fronts list without their SDK stacks; a copy that keeps or
+        # sets storage classes needs the classes in the listings: the full filesystems.
+        front = opts.storage_class is None
+        src_ep = await rt.run(_endpoint, EndpointSpec(src, src_auth, dict(src_options or {}), front),
+                              opts.retries)
+        dst_ep = await rt.run(_endpoint, EndpointSpec(dst, dst_auth, dict(dst_options or {}), front),
+                              opts.retries)
         try:
             plan = await build_plan(rt, src_ep, dst_ep, opts, src, dst)
         except OmefsError:

@@ -42,6 +42,7 @@ class S3Provider(Provider):
     versions_hooks = "omefs.providers.aws.versions:S3VersionHooks"
     transfer_hooks = "omefs.providers.aws.transfer:S3TransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.aws.fs:S3FileSystem"}
+    front = "omefs.providers.aws.front:S3Front"
     foreign_modules = ("s3fs",)
     auth_module = "omefs.providers.aws.auth"
     facade_hooks = "omefs.providers.aws.facade:S3Facade"
