@@ -107,7 +107,8 @@ class OCIFileSystem(SyncClassMixin, OCIVersions, OCIReading):
         version = self._open_version(path, mode, kwargs.pop("version_id", None))
         if version is not None:
             return version
-        bucket, namespace, key = self.split_path(path)
+        bucket, namespace, key = (self.object_parts(path, "open") if mode in _WRITE_MODES
+                                  else self.split_path(path))
         self._omefs_native(kwargs, file=True, mode=mode)  # storage_class= -> storage_tier=
         if mode not in {"r", "rb"} | _WRITE_MODES:
             raise ValueError(f"mode must be one of 'rb', 'wb', 'ab', 'xb', got {mode!r}")
@@ -143,10 +144,10 @@ class OCIFileSystem(SyncClassMixin, OCIVersions, OCIReading):
         objects under them, so a recursive ``copy`` copies those.
         """
         b1, n1, k1 = self.split_path(path1)
-        b2, n2, k2 = self.split_path(path2)
         source = self.info(path1)
         if source["type"] != "file":
             return None
+        b2, n2, k2 = self.object_parts(path2, "copy")
         region = (kwargs.get("destination_region") or getattr(self._tls, "destination_region", None)
                   or self.region or getattr(signer_of(self), "region", None))
         if not region:

@@ -14,7 +14,7 @@ from typing import Any
 from fsspec.callbacks import DEFAULT_CALLBACK
 from oci.exceptions import ServiceError
 
-from omefs.errors import AlreadyExistsError, ChecksumMismatchError
+from omefs.errors import AlreadyExistsError, ChecksumMismatchError, InvalidURIError
 from omefs.providers.oci.checksum import META_MD5_KEY, b64md5, digest_to_b64
 from omefs.providers.oci.connection import service_errors
 from omefs.providers.oci.limits import MAX_PART_SIZE, MAX_PARTS, MiB
@@ -41,6 +41,22 @@ class OCIWriting(OCIListing):
     """Uploads: one request up to ``multipart_threshold``, parallel verified parts above it."""
 
     # -- writing ------------------------------------------------------------
+    def object_parts(self, path: str, operation: str = "write") -> tuple[str, str, str]:
+        """``(bucket, namespace, key)`` of an object to write; a path with no key is refused.
+
+        A path without ``@`` reads as ``NAMESPACE/BUCKET/KEY`` (OME's form), so
+        ``"bkt/a.txt"`` names the bucket ``a.txt`` of namespace ``bkt``: the
+        SDK would refuse it with a bare ``objectName cannot be None``.
+        """
+        bucket, namespace, key = self.split_path(path)
+        if not key:
+            raise InvalidURIError(
+                f"{path!r} names the bucket {bucket!r} of namespace {namespace!r}, not an object; "
+                "an object is oci://NAMESPACE/BUCKET/KEY, BUCKET@NAMESPACE/KEY or "
+                "oci://BUCKET@NAMESPACE/KEY", operation=operation, uri=f"oci://{path}",
+                provider="oci")
+        return bucket, namespace, key
+
     def _part_size_for(self, size: int) -> int:
         """``part_size``, grown (to whole MiB) when ``size`` would need more than 10,000 parts."""
         needed = math.ceil(size / MAX_PARTS)
@@ -66,7 +82,7 @@ class OCIWriting(OCIListing):
         write if the object exists, and :class:`~omefs.errors.AlreadyExistsError`
         (a ``FileExistsError``) is raised with its answer as the cause.
         """
-        bucket, namespace, key = self.split_path(path)
+        bucket, namespace, key = self.object_parts(path)
         md5 = b64md5(data)
         meta = {k[9:] if k.lower().startswith("opc-meta-") else k: v for k, v in (metadata or {}).items()}
         if meta:
@@ -110,7 +126,7 @@ class OCIWriting(OCIListing):
         check_source: Callable[[], None] | None = None,
         exclusive: bool = False,
     ) -> None:
-        bucket, namespace, key = self.split_path(path)
+        bucket, namespace, key = self.object_parts(path)
         uri = f"oci://{bucket}@{namespace}/{key}"
         content_type = content_type or mimetypes.guess_type(key)[0] or "application/octet-stream"
         callback.set_size(size)

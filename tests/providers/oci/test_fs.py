@@ -134,6 +134,22 @@ def test_missing_object_is_not_found(oci_fs, oci_fake, oci_bucket):
         oci_fs.ls(f"oci://{oci_fake.namespace}/no-such-bucket/x")
 
 
+def test_a_write_to_a_path_with_no_object_names_the_forms(oci_fs, oci_fake, oci_bucket):
+    """``"bkt/a.txt"`` reads as NAMESPACE/BUCKET: a bucket, no key; the SDK's bare ValueError
+    (``objectName cannot be None``) used to escape."""
+    from omefs.errors import InvalidURIError
+
+    ns = oci_fake.namespace
+    for write in (lambda p: oci_fs.pipe_file(p, b"x"), lambda p: oci_fs.pipe({p: b"x"}),
+                  lambda p: oci_fs.open(p, "wb"),
+                  lambda p: oci_fs.copy(f"{oci_bucket}@{ns}/src", p)):
+        oci_fs.pipe_file(f"{oci_bucket}@{ns}/src", b"s")
+        with pytest.raises(InvalidURIError) as caught:
+            write(f"{oci_bucket}/a.txt")
+        assert "BUCKET@NAMESPACE/KEY" in str(caught.value) and "'a.txt'" in str(caught.value)
+    assert oci_fake.objects(oci_bucket) == {"src": b"s"}
+
+
 def test_mv_within_a_bucket_is_a_rename(oci_fs, oci_fake, oci_bucket):
     ns = oci_fake.namespace
     oci_fs.pipe_file(f"oci://{ns}/{oci_bucket}/old", b"data")
