@@ -18,10 +18,9 @@ Heavy parts (SDKs, the transfer engine) load on first use.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omefs import errors
-from omefs.api import filesystem, open, url_to_fs
 from omefs.config import AuthConfig
 from omefs.errors import (
     AlreadyExistsError,
@@ -47,6 +46,9 @@ from omefs.errors import (
 )
 from omefs.pyarrow_urls import install as _install_pyarrow_urls
 from omefs.redact import install_log_filter
+
+if TYPE_CHECKING:  # loaded on first use (``_LAZY``): fsspec is not imported by ``import omefs``
+    from omefs.api import filesystem, open, url_to_fs
 
 __version__ = "0.1.0"
 
@@ -115,8 +117,11 @@ install_log_filter("omefs")
 _install_pyarrow_urls()
 
 #: Names loaded on first use: ``module, attribute``. Keeps ``import omefs`` free of
-#: the SDKs and of the transfer engine.
+#: fsspec, the SDKs and the transfer engine (a short command's start-up).
 _LAZY = {
+    "filesystem": ("omefs.api", "filesystem"),
+    "open": ("omefs.api", "open"),
+    "url_to_fs": ("omefs.api", "url_to_fs"),
     "parse_uri": ("omefs.uri", "parse_uri"),
     "ObjectURI": ("omefs.uri", "ObjectURI"),
     "Credentials": ("omefs.auth", "Credentials"),

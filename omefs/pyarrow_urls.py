@@ -80,7 +80,9 @@ def _adapt_pyarrow(module: types.ModuleType) -> None:
     """``_resolve_filesystem_and_path`` of ``pyarrow.fs`` (which ``pyarrow.dataset`` looks up
     at each call) and of ``pyarrow.parquet.core`` (which holds its own reference)."""
     name = "_resolve_filesystem_and_path"
-    setattr(module, name, _resolving(getattr(module, name)))
+    original = getattr(module, name, None)
+    if callable(original):  # another pyarrow version may not have it: leave that one alone
+        setattr(module, name, _resolving(original))
 
 
 def _resolving(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,8 +104,8 @@ def _resolving(original: Callable[..., Any]) -> Callable[..., Any]:
 def _adapt_pandas_parquet(module: types.ModuleType) -> None:
     """pandas' parquet engine asks pyarrow first unless ``storage_options`` is given;
     for a URL omefs serves it goes straight to fsspec (as with ``storage_options={}``)."""
-    original = getattr(module, "_get_path_or_handle")  # noqa: B009 - a private name, untyped
-    if getattr(original, "_omefs", False):
+    original = getattr(module, "_get_path_or_handle", None)
+    if not callable(original) or getattr(original, "_omefs", False):
         return
 
     @functools.wraps(original)

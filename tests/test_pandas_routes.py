@@ -106,3 +106,18 @@ def test_pyarrow_keeps_its_own_filesystems_where_omefs_has_nothing_to_add(tmp_pa
     # and OMEFS_PYARROW_ROUTES=0 gives every URL back to pyarrow's own clients
     monkeypatch.setenv("OMEFS_PYARROW_ROUTES", "0")
     assert omefs_filesystem("s3://bucket/key.parquet") is None
+
+
+def test_pandas_and_pyarrow_imported_after_omefs_are_adapted_too():
+    """The other order: ``import omefs`` first, pandas and pyarrow later (the import hook)."""
+    import subprocess
+    import sys
+
+    child = ("import sys, omefs\n"
+             "assert 'pandas' not in sys.modules and 'pyarrow' not in sys.modules\n"
+             "import pandas.io.parquet, pyarrow.fs, pyarrow.parquet.core, pyarrow.dataset\n"
+             "assert pandas.io.parquet._get_path_or_handle._omefs\n"
+             "assert pyarrow.fs._resolve_filesystem_and_path._omefs\n"
+             "assert pyarrow.parquet.core._resolve_filesystem_and_path._omefs\n")
+    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr

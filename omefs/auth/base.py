@@ -80,6 +80,12 @@ class Credentials:
         """
         return dict(self._options)
 
+    def store_options(self) -> dict[str, object]:
+        """:meth:`storage_options` for a filesystem's obstore front: the same endpoint and
+        settings, without SDK objects that only the full filesystem uses (an s3fs
+        session). The front signs with :attr:`sdk` instead."""
+        return self.storage_options()
+
     def service_endpoint(self, service: str = "storage") -> str | None:
         """The endpoint of ``service`` for these credentials (None: the SDK's default)."""
         return self._options.get("endpoint_url")

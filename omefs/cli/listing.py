@@ -97,7 +97,9 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
         return cmd_ls_versions(args)
     auth, options = side_settings(args, None)
-    fs, path = open_fs(args.url, auth, options)
+    # Names, sizes and times: the provider's obstore front lists them (storage classes,
+    # shown by -l and --json, need the full filesystem).
+    fs, path = open_fs(args.url, auth, options, front=not (args.long or args.json))
     root = str(path).rstrip("/")
     base_url = args.url if args.url.endswith("/") else args.url + "/"
     if "://" in args.url and not args.url.split("://", 1)[1]:

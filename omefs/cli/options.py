@@ -165,11 +165,23 @@ def side_settings(
     return auth, options
 
 
-def open_fs(url: str, auth: AuthConfig | None, options: dict[str, Any]) -> tuple[Any, str]:
-    """``(filesystem, path)`` for ``url``; auth and options only reach remote URLs."""
+def open_fs(url: str, auth: AuthConfig | None, options: dict[str, Any], *,
+            front: bool = False) -> tuple[Any, str]:
+    """``(filesystem, path)`` for ``url``; auth and options only reach remote URLs.
+
+    With ``front``, a provider's obstore front where it has one that takes these
+    options (:mod:`omefs.providers.front`): listings without its SDK stack, for
+    verbs that show no more than names, sizes and times.
+    """
     from omefs.api import url_to_fs
 
     if is_remote(url):
+        if front:
+            from omefs.providers.front import open_front
+
+            opened = open_front(url, auth, options)
+            if opened is not None:
+                return opened
         return url_to_fs(url, auth=auth, **options)
     return url_to_fs(url)
 

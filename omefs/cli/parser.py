@@ -141,6 +141,11 @@ def _transfer_parent() -> argparse.ArgumentParser:
     group.add_argument(
         "--part-size", type=size, metavar="SIZE", help="multipart part size, e.g. 64M, 1G"
     )
+    group.add_argument(
+        "--upload-cutoff", type=size, metavar="SIZE",
+        help="objects up to SIZE go in one request, larger ones multipart (default: the "
+        "destination's, e.g. 200M on S3; at most part size x transfers)",
+    )
     group.add_argument("--retries", type=non_negative_int, metavar="N", help="retries per object")
     group.add_argument(
         "--storage-class", metavar="CLASS",

@@ -52,6 +52,7 @@ def transfer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "exclude": args.exclude,
         "max_concurrency": args.transfers,
         "part_size": args.part_size,
+        "upload_cutoff": getattr(args, "upload_cutoff", None),
         "retries": args.retries,
         "bandwidth": args.bwlimit,
         "storage_class": getattr(args, "storage_class", None),

@@ -60,6 +60,10 @@ class Capabilities:
     max_parts: int | None = None
     #: Part sizes must be a multiple of this (GCS resumable uploads: 256 KiB).
     part_alignment: int = 1
+    #: The default upload cutoff: objects up to this size are written in one request, larger
+    #: ones as multipart uploads (``None``: the transfer's part size). A transfer's
+    #: ``upload_cutoff`` overrides it; the memory budget caps it.
+    upload_cutoff: int | None = None
     #: Whether objects can be copied inside the service without the client.
     server_side_copy: bool = False
     #: Whether a write can be made conditional (if-none-match).
@@ -115,6 +119,9 @@ class Provider:
     capabilities: ClassVar[Capabilities] = Capabilities()
     #: ``scheme -> "module:Class"`` of its fsspec filesystems; ``"*"`` for the default.
     filesystems: ClassVar[Mapping[str, str]] = {}
+    #: ``"module:Class"`` of its obstore front (:mod:`omefs.providers.front`): listings and
+    #: ``info`` without the SDK stack, for commands whose bytes move through obstore; None: none.
+    front: ClassVar[str | None] = None
     #: Module prefixes of parent libraries whose filesystems count as this provider's.
     foreign_modules: ClassVar[tuple[str, ...]] = ()
     #: The module whose import registers its auth resolvers, if any.

@@ -155,7 +155,15 @@ def _code_and_status(exc: BaseException) -> tuple[str | None, int | None]:
     resp = getattr(exc, "response", None)
     if resp is not None and hasattr(resp, "status_code"):
         return None, _int(resp.status_code)
+    # obstore: the status is only in the message ("non-2xx status code: 403 Forbidden")
+    if type(exc).__module__.startswith("obstore"):
+        found = _OBSTORE_STATUS.search(str(exc))
+        if found:
+            return None, int(found.group(1))
     return None, None
+
+
+_OBSTORE_STATUS = re.compile(r"non-2xx status code: (\d{3})\b")
 
 
 def has_service_error(exc: BaseException) -> bool:

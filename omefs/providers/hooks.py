@@ -228,11 +228,23 @@ class TransferHooks:
 
     async def write_stream_checked(self, rt: Runtime, ep: Endpoint, path: str,
                                    chunks: AsyncIterator[Any], *, part_size: int,
-                                   concurrency: int,
-                                   sent: Callable[[], Fingerprint]) -> WriteResult:
+                                   concurrency: int, sent: Callable[[], Fingerprint],
+                                   part_md5: Callable[[int, int], bytes | None] | None = None
+                                   ) -> WriteResult:
         """A multipart write whose parts the service checks; ``sent()`` is the whole
-        stream's fingerprint once ``chunks`` ended. On error nothing is committed."""
+        stream's fingerprint once ``chunks`` ended. On error nothing is committed.
+
+        ``part_md5(i, n)``, where given, is the MD5 of part ``i`` (0-based, ``n`` bytes), computed by
+        the engine while the bytes streamed past (:meth:`takes_part_md5`); None for a
+        part it did not hash.
+        """
         raise NotImplementedError
+
+    def takes_part_md5(self) -> bool:
+        """Whether :meth:`write_stream_checked` sends each part's MD5: then the engine
+        hashes at the part size while streaming and hands the digests over, so no part
+        is hashed twice."""
+        return False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self.provider.name}>"

@@ -35,7 +35,6 @@ from omefs.transfer.endpoints import Endpoint, EndpointSpec
 from omefs.transfer.engine import Engine
 from omefs.transfer.options import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_PART_SIZE,
     DEFAULT_RETRIES,
     TransferOptions,
 )
@@ -140,8 +139,13 @@ async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: A
     pool = ThreadPoolExecutor(max_workers=opts.max_concurrency + 4, thread_name_prefix="omefs-transfer")
     try:
         rt = Runtime(pool)
-        src_ep = await rt.run(_endpoint, EndpointSpec(src, src_auth, dict(src_options or {})), opts.retries)
-        dst_ep = await rt.run(_endpoint, EndpointSpec(dst, dst_auth, dict(dst_options or {})), opts.retries)
+        # The providers' obstore fronts list without their SDK stacks; a copy that keeps or
+        # sets storage classes needs the classes in the listings: the full filesystems.
+        front = opts.storage_class is None
+        src_ep = await rt.run(_endpoint, EndpointSpec(src, src_auth, dict(src_options or {}), front),
+                              opts.retries)
+        dst_ep = await rt.run(_endpoint, EndpointSpec(dst, dst_auth, dict(dst_options or {}), front),
+                              opts.retries)
         try:
             plan = await build_plan(rt, src_ep, dst_ep, opts, src, dst)
         except OmefsError:
@@ -153,8 +157,13 @@ async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: A
             raise mapped from exc
         progress.set_size(plan.total_bytes)
         if executor is not None and len(plan.tasks) > 1 and not opts.dry_run:
-            items = await distribute(rt, executor, src_ep, dst_ep, opts, plan.tasks, progress,
-                                     operation)
+            gathered: list[TransferItem] = []
+            try:
+                items = await distribute(rt, executor, src_ep, dst_ep, opts, plan.tasks, progress,
+                                         operation, gathered)
+            except asyncio.CancelledError:
+                report.extend(gathered)
+                raise
         else:
             engine = Engine(src_ep, dst_ep, opts, rt, progress)
             try:
@@ -220,7 +229,8 @@ def copy(
     compare: str = "auto",
     exclude: str | Sequence[str] | None = None,
     max_concurrency: int = DEFAULT_CONCURRENCY,
-    part_size: int | str = DEFAULT_PART_SIZE,
+    part_size: int | str | None = None,
+    upload_cutoff: int | str | None = None,
     retries: int = DEFAULT_RETRIES,
     bandwidth: int | float | str | None = None,
     dry_run: bool = False,
@@ -256,8 +266,13 @@ def copy(
         exclude: glob(s) matched on the relative path, the key and the base name.
         max_concurrency: requests in flight at once (objects, or parts of a
             large object); memory stays near ``part_size × max_concurrency``.
-        part_size: multipart part size (bytes or ``"16MiB"``); objects up to
-            this size move in one request each way.
+        part_size: multipart part size (bytes or ``"16MiB"``; default 8 MiB).
+        upload_cutoff: objects up to this size move in one request each way,
+            larger ones as multipart streams (bytes or ``"200MiB"``; rclone's
+            ``--s3-upload-cutoff``). None: ``part_size`` when one is given,
+            else the destination's default (S3 200 MiB, Azure and GCS 64 MiB,
+            others the part size). Never above ``part_size × max_concurrency``:
+            an object sent in one request is held whole in memory.
         retries: further attempts per object after a failure (with
             exponential backoff, jitter, and the server's ``Retry-After``).
         bandwidth: a cap on bytes read per second, all objects together
@@ -297,6 +312,7 @@ def copy(
         exclude=exclude,
         max_concurrency=max_concurrency, part_size=part_size, retries=retries,
         bandwidth=bandwidth, dry_run=dry_run, storage_class=storage_class,
+        upload_cutoff=upload_cutoff,
     )
     return _transfer("copy", src, dst, opts, src_auth=src_auth, dst_auth=dst_auth,
                      src_options=src_options, dst_options=dst_options, callback=callback,
@@ -318,7 +334,8 @@ def sync(
     checksum: bool = True,
     exclude: str | Sequence[str] | None = None,
     max_concurrency: int = DEFAULT_CONCURRENCY,
-    part_size: int | str = DEFAULT_PART_SIZE,
+    part_size: int | str | None = None,
+    upload_cutoff: int | str | None = None,
     retries: int = DEFAULT_RETRIES,
     bandwidth: int | float | str | None = None,
     dry_run: bool = False,
@@ -344,6 +361,7 @@ def sync(
         recursive=True, checksum=checksum, skip_existing=True, compare=compare, exclude=exclude,
         max_concurrency=max_concurrency, part_size=part_size, retries=retries,
         bandwidth=bandwidth, dry_run=dry_run, delete=delete, storage_class=storage_class,
+        upload_cutoff=upload_cutoff,
     )
     return _transfer("sync", src, dst, opts, src_auth=src_auth, dst_auth=dst_auth,
                      src_options=src_options, dst_options=dst_options, callback=callback,

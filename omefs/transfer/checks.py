@@ -108,9 +108,15 @@ class Checks:
         parts = []
         if fp.multipart_etag and src_part:
             parts.append(src_part)
-        if "etag" in reports and dst_part:
+        if dst_part and ("etag" in reports or self.hands_part_md5s()):
             parts.append(dst_part)
         return StreamHasher(md5=md5, crc32c=crc, sha256=sha256, part_sizes=parts)
+
+    def hands_part_md5s(self) -> bool:
+        """Whether a multipart write is handed each part's MD5 from the stream's hasher
+        (the destination sends them with the parts: :meth:`TransferHooks.takes_part_md5`)."""
+        return (self.opts.checksum and self.dst.hooks.sends_digests()
+                and self.dst.hooks.takes_part_md5())
 
     async def hash(self, hasher: StreamHasher, piece: Any) -> None:
         """Feed ``piece`` to ``hasher`` (in a thread when it is large)."""

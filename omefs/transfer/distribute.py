@@ -28,6 +28,7 @@ destination, and a rerun with ``skip_existing=True`` completes the set.
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -166,9 +167,17 @@ def _lost(src: Endpoint, dst: Endpoint, task: Task, exc: BaseException) -> Trans
 
 async def distribute(rt: Runtime, executor: Any, src: Endpoint, dst: Endpoint,
                      opts: TransferOptions, tasks: list[Task], progress: Progress,
-                     operation: str = "copy") -> list[TransferItem]:
-    """Run ``tasks`` as batches on ``executor``; one item per task, whatever happens to a worker."""
+                     operation: str = "copy",
+                     out: list[TransferItem] | None = None) -> list[TransferItem]:
+    """Run ``tasks`` as batches on ``executor``; one item per task, whatever happens to a worker.
+
+    Items are appended to ``out`` (a new list by default) as batches come back. When the
+    transfer is cancelled (the progress callback raised, Ctrl-C), ``out`` still gets one item
+    per task before the cancellation propagates: those of batches already done, and
+    ``cancelled`` ones for the rest, whose futures are cancelled.
+    """
     assert src.spec is not None and dst.spec is not None
+    items: list[TransferItem] = [] if out is None else out
     batches = [Batch(src.spec, dst.spec, opts, part)
                for part in split(tasks, min(len(tasks), 4 * workers_of(executor)))]
     if not stays_local(executor) and batches:
@@ -179,14 +188,32 @@ async def distribute(rt: Runtime, executor: Any, src: Endpoint, dst: Endpoint,
             futures.append(executor.submit(run_batch, batch, pure=False))
         else:
             futures.append(executor.submit(run_batch, batch))
-    items: list[TransferItem] = []
-    for batch, future in zip(batches, futures, strict=True):
+    for n, (batch, future) in enumerate(zip(batches, futures, strict=True)):
         try:
             done: list[TransferItem] = await rt.run(future.result)
+        except asyncio.CancelledError:
+            items.extend(_after_cancel(src, dst, batches[n:], futures[n:]))
+            raise
         except Exception as exc:  # noqa: BLE001 - every object of the batch is reported
             done = [_lost(src, dst, task, exc) for task in batch.tasks]
+        items.extend(done)
         for item in done:
             progress.advance(item.bytes if item.status != "failed" else 0)
             progress.item(item)
-        items.extend(done)
+    return items
+
+
+def _after_cancel(src: Endpoint, dst: Endpoint, batches: list[Batch],
+                  futures: list[Any]) -> list[TransferItem]:
+    """The items of the batches not gathered when the transfer was cancelled."""
+    items: list[TransferItem] = []
+    for batch, future in zip(batches, futures, strict=True):
+        if future.done() and not future.cancelled() and future.exception() is None:
+            items.extend(future.result())
+            continue
+        future.cancel()
+        items.extend(TransferItem(src.url(t.src), dst.url(t.dst), t.size, 0.0, 0, "cancelled",
+                                  error="cancelled; a batch already running on a worker may still "
+                                        "copy it: copy again with skip_existing=True")
+                     for t in batch.tasks)
     return items

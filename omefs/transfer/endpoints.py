@@ -48,9 +48,12 @@ class EndpointSpec:
     uri: str
     auth: Any = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: Whether the provider's obstore front (:mod:`omefs.providers.front`) may stand for
+    #: its filesystem: listings without the SDK stack, entries without storage classes.
+    front: bool = False
 
     def build(self, retries: int = 3) -> Endpoint:
-        return Endpoint.from_uri(self.uri, self.auth, self.options, retries=retries)
+        return Endpoint.from_uri(self.uri, self.auth, self.options, retries=retries, front=self.front)
 
 
 class Endpoint:
@@ -79,15 +82,24 @@ class Endpoint:
 
     @classmethod
     def from_uri(cls, uri: str, auth: Any = None, options: dict[str, Any] | None = None, *,
-                 retries: int = 3) -> Endpoint:
-        from omefs.api import url_to_fs
-
+                 retries: int = 3, front: bool = False) -> Endpoint:
+        """The endpoint of ``uri``; with ``front``, on the provider's obstore front where it
+        has one that takes these options (its full filesystem is then made on first use)."""
         opts = dict(options or {})
         if "auth" in opts:  # auth given among the storage options
             given = opts.pop("auth")
             auth = given if auth is None else auth
-        fs, root = url_to_fs(uri, auth=auth, **opts)
-        return cls(fs, root, EndpointSpec(uri, auth, opts), retries=retries)
+        opened = None
+        if front and obstore_available():
+            from omefs.providers.front import open_front
+
+            opened = open_front(uri, auth, opts)
+        if opened is None:
+            from omefs.api import url_to_fs
+
+            opened = url_to_fs(uri, auth=auth, **opts)
+        fs, root = opened
+        return cls(fs, root, EndpointSpec(uri, auth, opts, front), retries=retries)
 
     # -- paths ------------------------------------------------------------
     @property

@@ -4,8 +4,11 @@ For each object the engine picks the cheapest correct way:
 
 1. **server-side** when both ends are one provider and account
    (:mod:`omefs.transfer.serverside`) — nothing crosses the client;
-2. **single** for objects up to ``part_size``: one GET, verify, one PUT
-   (so a corrupt or short body is caught *before* anything is written);
+2. **single** for objects up to the upload cutoff (``upload_cutoff``, else
+   the destination's :attr:`Capabilities.upload_cutoff`, else ``part_size``;
+   never above the memory budget ``part_size × max_concurrency``): one GET,
+   verify, one PUT (so a corrupt or short body is caught *before* anything
+   is written);
 3. **multipart** above that: chunks stream from a streamed GET or a window
    of ranged GETs straight into the destination's multipart API; the
    chunk iterator checks size and digests at its end and raises before
@@ -95,7 +98,8 @@ _UNCHANGED = frozenset({"skipped", "dry-run"})
 
 
 def _forget_listings(fs: Any, path: str) -> None:
-    """Drop the cached listings that ``path`` is in, after writing it another way.
+    """Drop the cached listings that ``path`` is in (or, for a folder, its own and its
+    parents'), after writing into it another way.
 
     The engine may write through obstore or a hook, not through ``fs``; and
     fsspec keeps one cached instance per thread, so the caller's filesystem
@@ -139,6 +143,8 @@ class Engine:
         self.throttle = Throttle(opts.bandwidth)
         self.slots = WeightedSemaphore(opts.max_concurrency)
         self.checks = Checks(src, dst, opts, rt)
+        #: Objects up to this size go as one request each way (the upload cutoff).
+        self.single_limit = opts.single_limit_for(dst.provider.capabilities.upload_cutoff)
         #: The class each object is written with (a ConfigError here, before any byte moves).
         self.classes = ClassChoice(src, dst, opts.storage_class)
         forced = env_flag("OMEFS_TRANSFER_SERVER_SIDE")
@@ -158,6 +164,9 @@ class Engine:
         for index in range(len(tasks)):
             queue.put_nowait(index)
 
+        #: The folders written into: their cached listings are dropped once, at the end.
+        folders: set[str] = set()
+
         async def worker() -> None:
             while True:
                 try:
@@ -166,7 +175,7 @@ class Engine:
                     return
                 item = await self.one(tasks[index])
                 if item.status not in _UNCHANGED:
-                    _forget_listings(self.dst.fs, tasks[index].dst)
+                    folders.add(tasks[index].dst.rpartition("/")[0] or tasks[index].dst)
                 results[index] = item
                 self.progress.item(item)
 
@@ -178,6 +187,9 @@ class Engine:
                 self.src.url(t.src), self.dst.url(t.dst), t.size, 0.0, 0, "cancelled",
                 error="cancelled before it started") for r, t in zip(results, tasks, strict=True)]
             raise
+        finally:
+            for folder in folders:
+                _forget_listings(self.dst.fs, folder)
         return [r for r in results if r is not None]
 
     async def _prepare_stores(self, tasks: list[Task]) -> None:
@@ -277,7 +289,7 @@ class Engine:
         """
         if self.server_side:
             return 1
-        if task.size <= self.opts.single_limit:
+        if task.size <= self.single_limit:
             return max(1, min(self.opts.max_concurrency, math.ceil(task.size / self.opts.part_size)))
         uploads, window = self._parallelism(task)
         return min(self.opts.max_concurrency, uploads + window + 1)
@@ -329,7 +341,7 @@ class Engine:
                     await self.rt.run(self.classes.set_after_copy, task.dst, native)
                 dest = await self.checks.verify_dest(task, task.fingerprint, None)
                 return method, f"destination {dest}"
-        if task.size <= self.opts.single_limit:
+        if task.size <= self.single_limit:
             return await self._copy_single(task, moved, wrote)
         return await self._copy_multipart(task, moved, wrote)
 
@@ -362,6 +374,8 @@ class Engine:
         part = self.checks.dest_part_size(task, src_part)
         hasher = self.checks.hasher(task, src_part, part, multipart=True)
         concurrency, window = self._parallelism(task)
+        # A writer handed each part's MD5 gets every piece hashed before it has it.
+        hand_over = self.checks.hands_part_md5s() and self.classes.for_task(task) is None
         reader = iter_chunks(self.rt, self.src, task.src, task.size, part, window)
         counted = [0]
         source = ["size"]
@@ -372,7 +386,9 @@ class Engine:
             # while the piece before is uploading and the next is read: the
             # hash of piece k must finish before piece k+1 is handed over, and
             # every hash before the stream ends, so the check below still
-            # comes before the upload can complete.
+            # comes before the upload can complete. A writer handed the parts'
+            # MD5s (hand_over) gets piece k once its hash is done, so the MD5
+            # of every part it completes is there when it sends that part.
             hashing: asyncio.Future[None] | None = None
             try:
                 # An error raised here aborts the upload before it commits.
@@ -386,6 +402,9 @@ class Engine:
                     if hashing is not None:
                         await hashing
                     hashing = asyncio.ensure_future(self.checks.hash(hasher, piece))
+                    if hand_over:
+                        await hashing
+                        hashing = None
                     self.progress.advance(n)
                     moved[0] += n
                     source_failed[0] = False
@@ -410,6 +429,8 @@ class Engine:
             result = await write_stream(self.rt, self.dst, task.dst, chunks, part_size=part,
                                         concurrency=concurrency,
                                         sent=lambda: hasher.fingerprint(None),
+                                        part_md5=(lambda i, n: hasher.part_md5(part, i, n))
+                                        if hand_over else None,
                                         storage_class=native,
                                         attributes=self.classes.obstore_attributes(native))
         except StreamCancelled as exc:  # the writer said whether it committed
@@ -450,7 +471,7 @@ class Engine:
         note = ""
         if wrote or task.dst in self.checks.bad_dest:
             note = await self._remove_dest(task)
-        if self.dst.hooks.leaves_uploads() and task.size > self.opts.single_limit:
+        if self.dst.hooks.leaves_uploads() and task.size > self.single_limit:
             # obstore aborts its own uploads when a stream fails, but a failure
             # while completing can leave one behind.
             await self.rt.run(self.dst.hooks.abort_uploads, self.dst, task.dst,

@@ -64,17 +64,43 @@ class TransferOptions:
     bandwidth: float | None = None
     dry_run: bool = False
     delete: bool = False
-    #: Objects larger than this move as multipart streams (default: ``part_size``).
+    #: Objects larger than this move as multipart streams (bulk downloads' ``size_threshold``;
+    #: it overrides ``upload_cutoff``).
     threshold: int | None = None
+    #: Objects up to this size are written in one request (None: the destination's default,
+    #: :attr:`Capabilities.upload_cutoff`, else ``part_size``). :meth:`build` sets it to
+    #: ``part_size`` when a part size is given without a cutoff.
+    upload_cutoff: int | None = None
     #: Parallel ranged reads for large objects: True, False or None (decide per source).
     ranged: bool | None = None
     #: The class to write: a neutral or native name, ``"preserve"``, or None (the default).
     storage_class: str | None = None
 
     @property
+    def memory_budget(self) -> int:
+        """The bytes a transfer keeps in flight at most: ``part_size × max_concurrency``."""
+        return self.part_size * self.max_concurrency
+
+    @property
     def single_limit(self) -> int:
-        """The largest object moved in one request each way."""
-        return self.part_size if self.threshold is None else self.threshold
+        """The largest object moved in one request each way, without a destination's default."""
+        return self.single_limit_for(None)
+
+    def single_limit_for(self, default_cutoff: int | None) -> int:
+        """The largest object moved in one request each way to a destination whose own
+        cutoff is ``default_cutoff`` (:attr:`Capabilities.upload_cutoff`).
+
+        ``threshold`` wins, then ``upload_cutoff``, then the destination's
+        default, then ``part_size``; a cutoff is never above the memory
+        budget (an object written in one request is held whole).
+        """
+        if self.threshold is not None:
+            return self.threshold
+        cutoff = self.upload_cutoff
+        if cutoff is None:
+            cutoff = self.part_size if default_cutoff is None else max(default_cutoff,
+                                                                          self.part_size)
+        return min(cutoff, max(self.memory_budget, self.part_size))
 
     @classmethod
     def build(
@@ -86,7 +112,7 @@ class TransferOptions:
         compare: str = "auto",
         exclude: Any = None,
         max_concurrency: Any = DEFAULT_CONCURRENCY,
-        part_size: Any = DEFAULT_PART_SIZE,
+        part_size: Any = None,
         retries: Any = DEFAULT_RETRIES,
         bandwidth: Any = None,
         dry_run: bool = False,
@@ -94,6 +120,7 @@ class TransferOptions:
         threshold: Any = None,
         ranged: bool | None = None,
         storage_class: str | None = None,
+        upload_cutoff: Any = None,
     ) -> TransferOptions:
         """Validate loose input; :class:`ConfigError` names the first bad option."""
         if max_concurrency is None:
@@ -127,8 +154,15 @@ class TransferOptions:
         limit = None
         if threshold is not None:
             limit = _size(threshold, "size_threshold")
+        cutoff = None if upload_cutoff is None else _size(upload_cutoff, "upload_cutoff")
+        if cutoff is None and part_size is not None:
+            cutoff = size  # a part size given: objects up to it move in one request, as always
+        if cutoff is not None and cutoff < 0:
+            raise ConfigError(f"upload_cutoff must be a size >= 0, got {upload_cutoff!r}",
+                              operation="transfer")
         return cls(
             threshold=limit,
+            upload_cutoff=cutoff,
             ranged=ranged,
             storage_class=storage_class.strip() if storage_class else None,
             recursive=bool(recursive),

@@ -246,6 +246,7 @@ def abandon(f: Any) -> None:
 
 async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
                        part_size: int, concurrency: int, sent: Sent | None = None,
+                       part_md5: Callable[[int, int], bytes | None] | None = None,
                        storage_class: str | None = None,
                        attributes: dict[str, str] | None = None) -> WriteResult:
     """Stream ``chunks`` into the destination's multipart API (:func:`_write_stream`).
@@ -259,7 +260,7 @@ async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterat
 
     async def write(stream: AsyncIterator[Any]) -> WriteResult:
         return await _write_stream(rt, ep, path, stream, part_size=part_size,
-                                   concurrency=concurrency, sent=sent,
+                                   concurrency=concurrency, sent=sent, part_md5=part_md5,
                                    storage_class=storage_class, attributes=attributes)
 
     return await stop_between_parts(write, chunks)
@@ -267,6 +268,7 @@ async def write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterat
 
 async def _write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
                         part_size: int, concurrency: int, sent: Sent | None = None,
+                        part_md5: Callable[[int, int], bytes | None] | None = None,
                         storage_class: str | None = None,
                         attributes: dict[str, str] | None = None) -> WriteResult:
     """Stream ``chunks`` into the destination's multipart API.
@@ -276,11 +278,13 @@ async def _write_stream(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncItera
     is discarded; a local temporary file is removed) and the error
     propagates: the destination keeps whatever it had before. A provider
     that sends digests with its writes streams through its own writer,
-    told the whole stream's fingerprint (``sent``) once the chunks ended.
+    told the whole stream's fingerprint (``sent``) once the chunks ended,
+    and each part's MD5 where the engine computed it (``part_md5``).
     """
     if sent is not None and storage_class is None and ep.hooks.sends_digests():
         return await ep.hooks.write_stream_checked(  # type: ignore[no-any-return]
-            rt, ep, path, chunks, part_size=part_size, concurrency=concurrency, sent=sent)
+            rt, ep, path, chunks, part_size=part_size, concurrency=concurrency, sent=sent,
+            part_md5=part_md5)
     located = ep.store(path) if storage_class is None or attributes is not None else None
     by_obstore, by_fsspec = _class_options(storage_class, attributes)
     if located is not None:

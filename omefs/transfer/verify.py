@@ -269,6 +269,23 @@ class StreamHasher:
         for hasher in self._parts.values():
             hasher.update(view)
 
+    def part_md5(self, part_size: int, index: int, length: int) -> bytes | None:
+        """The MD5 of part ``index`` (0-based) at ``part_size``, ``length`` bytes long, once
+        exactly those bytes went past; None when no part MD5s are computed at that size or
+        the hashing is not there (yet): the caller then hashes the part itself.
+
+        ``length`` is ``part_size`` but for the last part, which is known
+        when the stream has ended.
+        """
+        hasher = self._parts.get(part_size)
+        if hasher is None:
+            return None
+        if index < len(hasher.digests):
+            return hasher.digests[index] if length == part_size else None
+        if index == len(hasher.digests) and 0 < length == hasher.fill:
+            return hasher.current.copy().digest()
+        return None
+
     def fingerprint(self, part_size: int | None = None) -> Fingerprint:
         """What was computed; ``part_size`` picks which multipart ETag to include."""
         multi = None

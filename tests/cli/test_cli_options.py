@@ -96,3 +96,14 @@ def test_load_auth_reads_json_and_a_top_level_auth_key(tmp_path):
 def test_is_remote():
     assert is_remote("s3://b/k") and is_remote("azure://c@a/p")
     assert not is_remote("/tmp/x") and not is_remote("rel/x") and not is_remote("file:///tmp/x")
+
+
+@pytest.mark.parametrize("verb", ["cp", "sync"])
+def test_upload_cutoff_flag_reaches_the_copy(verb):
+    from omefs.cli.parser import build_parser
+    from omefs.cli.transfer import transfer_kwargs
+
+    args = build_parser().parse_args([verb, "--upload-cutoff", "100M", "a/", "s3://b/c/"])
+    assert transfer_kwargs(args)["upload_cutoff"] == 100 << 20
+    args = build_parser().parse_args([verb, "a/", "s3://b/c/"])
+    assert "upload_cutoff" not in transfer_kwargs(args)  # the destination's default

@@ -89,7 +89,7 @@ def test_botocore_provider_for_static_and_refreshable_credentials():
 
     from botocore.credentials import Credentials, RefreshableCredentials
 
-    static = BotocoreCredentialProvider(Credentials("AKIA", "secret", None))()
+    static = BotocoreCredentialProvider(Credentials("AKIA", "static-secret-value-92", None))()
     assert static["expires_at"] is None and static["access_key_id"] == "AKIA"
     later = datetime.now(timezone.utc) + timedelta(hours=1)
     refreshable = RefreshableCredentials("AKIA2", "s2", "tok", later,

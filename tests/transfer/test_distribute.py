@@ -3,7 +3,8 @@
 * a batch bound for a cluster holds no secret: one in an auth config, a
   storage option, or any value omefs holds as a secret, is refused before
   anything is submitted, with a message that names the setting, not the value;
-* a batch the executor fails comes back as one failed item per object;
+* a batch the executor fails comes back as one failed item per object, and a
+  cancelled copy still reports every object;
 * the scan the Dask tests rely on (:mod:`tests.transfer.pickled`) catches a
   secret pickled into a batch, as text or base64.
 """
@@ -18,10 +19,11 @@ from typing import Any
 import cloudpickle
 import fsspec
 import pytest
+from fsspec.callbacks import Callback
 
 import omefs
 from omefs.config import AuthConfig
-from omefs.errors import ConfigError
+from omefs.errors import ConfigError, TransferCancelledError
 from omefs.redact import redact_text, register_secret
 from omefs.transfer.distribute import Batch, check_no_secrets, run_batch
 from omefs.transfer.endpoints import EndpointSpec
@@ -129,3 +131,40 @@ def test_the_scan_catches_a_secret_pickled_into_a_batch() -> None:
     assert_not_pickled([cloudpickle.dumps(batch(EndpointSpec("s3://b/k", "prod")))], [secret])
     with pytest.raises(AssertionError, match="nothing was submitted"):
         assert_not_pickled([], [secret])
+
+
+class FirstOnlyExecutor:
+    """Runs the first batch; the others stay pending until cancelled."""
+
+    def __init__(self) -> None:
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        if not self.futures:
+            future.set_result(fn(*args))
+        self.futures.append(future)
+        return future
+
+
+@pytest.mark.timeout(60)
+def test_a_cancelled_distributed_copy_reports_every_object() -> None:
+    """The progress callback raises on the first batch's bytes: the report still has every
+    object, the rest ``cancelled``, and their pending futures are cancelled."""
+    root = f"memory://dist-{uuid.uuid4().hex[:8]}"
+    fsspec.filesystem("memory").pipe({f"{root}/in/{i:02d}": bytes([i]) * (i + 1)
+                                      for i in range(12)})
+    executor = FirstOnlyExecutor()
+
+    def stop(size: int, value: int, **kwargs: Any) -> None:
+        if value:  # a byte update: the first one stops the copy
+            raise RuntimeError("enough")
+
+    with pytest.raises(TransferCancelledError) as caught:
+        omefs.copy(f"{root}/in", f"{root}/out", recursive=True, executor=executor,
+                   callback=Callback(hooks={"stop": stop}))
+    report = caught.value.report
+    assert sorted(i.dst.rsplit("/", 1)[1] for i in report) == [f"{i:02d}" for i in range(12)]
+    assert report.copied and report.cancelled and not report.failed
+    assert all(f.cancelled() for f in executor.futures[1:])
+    assert all("skip_existing=True" in (i.error or "") for i in report.cancelled)

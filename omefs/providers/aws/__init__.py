@@ -35,12 +35,14 @@ class S3Provider(Provider):
     capabilities = Capabilities(
         digests=("etag",), min_part_size=5 * MiB, max_part_size=5 * 1024 * MiB,
         max_parts=10_000, server_side_copy=True, conditional_writes=True,
+        upload_cutoff=200 * MiB,  # rclone's --s3-upload-cutoff; docs/transfer.md
         storage_classes=S3_CLASSES, encryption=("provider", "kms", "customer"),
         lifecycle=LIFECYCLE_ACTIONS, versions=True,
     )
     versions_hooks = "omefs.providers.aws.versions:S3VersionHooks"
     transfer_hooks = "omefs.providers.aws.transfer:S3TransferHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.aws.fs:S3FileSystem"}
+    front = "omefs.providers.aws.front:S3Front"
     foreign_modules = ("s3fs",)
     auth_module = "omefs.providers.aws.auth"
     facade_hooks = "omefs.providers.aws.facade:S3Facade"

@@ -22,31 +22,16 @@ from typing import Any, ClassVar
 
 import s3fs
 
-from omefs.encryption import EncryptionOptions, check_transport
+from omefs.encryption import EncryptionOptions
 from omefs.errors import EncryptionKeyError
-from omefs.providers.aws import PROVIDER
 from omefs.providers.aws import encryption as sse
-from omefs.providers.base import URISyntaxError
+from omefs.providers.aws.options import split_region, translate_options
 from omefs.providers.class_aware import AsyncClassMixin
 from omefs.providers.error_mapping import ASYNC_METHODS, KEY_HINT, has_service_error, map_errors
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.versioned import VersionedMixin
 
 __all__ = ["S3FileSystem"]
-
-
-def _split_region(path: str) -> tuple[str, str | None]:
-    """``BUCKET@REGION/PATH`` (scheme optional) as ``(BUCKET/PATH, REGION)``, by the
-    ``s3://`` grammar (:meth:`omefs.providers.aws.S3Provider.parse_uri_parts`); any
-    other path unchanged, with no region."""
-    bare = path.split("://", 1)[-1]
-    try:
-        fields = PROVIDER.parse_uri_parts("s3", bare, path)
-    except URISyntaxError:
-        return path, None
-    if not fields["region"]:
-        return path, None
-    return fields["bucket"] + ("/" + fields["path"] if "/" in bare else ""), fields["region"]
 
 
 # The HeadObject answer of the running ``_info`` (same task: a ContextVar set in an
@@ -75,30 +60,7 @@ class S3FileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOptions
         return fail_fast_on_refused(client)
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        from omefs.tls import endpoint_policy
-
-        region = kwargs.pop("region", None)
-        client_kwargs = dict(kwargs.get("client_kwargs") or {})
-        if region:
-            client_kwargs.setdefault("region_name", region)
-        # The TLS policy (omefs.tls): botocore takes the certificate setting as ``verify``.
-        tls = {"verify": client_kwargs.get("verify", kwargs.pop("verify", None)),
-               "ca_bundle": kwargs.pop("ca_bundle", None),
-               "allow_http": kwargs.pop("allow_http", None)}
-        endpoint = kwargs.get("endpoint_url") or client_kwargs.get("endpoint_url")
-        verify = endpoint_policy(endpoint, credentials=not kwargs.get("anon"), provider="s3",
-                                 options=tls, settings=_settings(self))
-        if verify is not True:
-            client_kwargs["verify"] = verify
-        if client_kwargs or "client_kwargs" in kwargs:
-            kwargs["client_kwargs"] = client_kwargs
-        if self.encryption is not None:
-            endpoint = (kwargs.get("client_kwargs") or {}).get("endpoint_url") or kwargs.get(
-                "endpoint_url") or "https://s3.amazonaws.com"
-            check_transport(self.encryption, endpoint, "s3")
-            kwargs["s3_additional_kwargs"] = {**sse.request_params(self.encryption),
-                                              **(kwargs.get("s3_additional_kwargs") or {})}
-        return kwargs
+        return translate_options(kwargs, self.encryption, _settings(self))
 
     async def _call_s3(self, method: str, *akwarglist: Any, **kwargs: Any) -> Any:
         if method == "create_bucket":
@@ -169,13 +131,13 @@ class S3FileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOptions
     def _strip_protocol(cls, path: Any) -> Any:
         stripped = super()._strip_protocol(path)
         if isinstance(stripped, str):
-            stripped, _ = _split_region(stripped)
+            stripped, _ = split_region(stripped)
         return stripped
 
     @classmethod
     def _url_options(cls, path: str) -> dict[str, Any]:
         out = super()._url_options(path)
-        _, region = _split_region(path)
+        _, region = split_region(path)
         if region:
             out["region"] = region
         return out

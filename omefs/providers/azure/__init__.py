@@ -33,6 +33,7 @@ class AzureProvider(Provider):
     capabilities = Capabilities(
         digests=("md5",), min_part_size=1, max_part_size=4000 * MiB, max_parts=50_000,
         server_side_copy=True, conditional_writes=True, acknowledged_writes=True,
+        upload_cutoff=64 * MiB,  # measured: docs/transfer.md
         storage_classes=AZURE_CLASSES,
         encryption=("provider", "kms", "customer"),
         # Azure has no lifecycle action for incomplete uploads

@@ -8,13 +8,25 @@ through the Azure SDK client adlfs already holds instead:
 * one **Put Blob** carries the bytes' MD5 as ``Content-MD5`` (and as the
   blob's ``x-ms-blob-content-md5`` property): the service compares it with
   what arrived and refuses a mismatch (``400 Md5Mismatch``) — nothing is
-  stored. Its answer's ``Content-MD5`` is compared too.
+  stored. Its answer's ``Content-MD5`` is compared too. It is always one
+  request, whatever the size (the SDK's ``upload_blob`` would split a
+  large body into blocks, each then carrying the whole body's MD5).
 * a **block upload** sends each block with its ``Content-MD5`` (checked
   by the service the same way) and commits the list with the whole
   object's MD5 as the blob's ``x-ms-blob-content-md5``, so the committed
   blob carries the digest listings and later comparisons read. A stream
   that fails before the commit leaves only uncommitted blocks: invisible,
   never part of a blob, and discarded by the service after seven days.
+
+Every digest sent is one the copy engine computed while the bytes streamed
+past (the whole MD5, and each block's MD5 where the engine hashes at the
+block size: ``part_md5``); the SDK's own ``validate_content`` is not used,
+since it hashes every byte a second time. A block whose MD5 the engine did
+not compute is hashed here, once, in a worker thread (hashlib releases the
+GIL). Blocks are cut from the stream's pieces as memoryview slices: a block
+that is one piece (ranged reads of exactly the block size) is sent as it
+is, one that spans pieces is joined once; a Put Blob sends the bytes read
+as they are (the SDK takes a memoryview).
 
 A refusal for a digest mismatch is raised as
 :class:`~omefs.errors.IntegrityError` (retried like any corrupt body).
@@ -24,18 +36,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from omefs.transfer.endpoints import Endpoint
-    from omefs.transfer.streams import WriteResult
+    from omefs.transfer.streams import Runtime, WriteResult
     from omefs.transfer.verify import Fingerprint
 
-__all__ = ["BLOCK_ID_CHARS", "block_id", "put_blob_checked", "put_blocks_checked",
+__all__ = ["BLOCK_ID_CHARS", "PartMD5", "block_id", "put_blob_checked", "put_blocks_checked",
            "is_md5_refusal"]
 
+#: What a block writer may be told: the MD5 of block ``index`` (0-based) of ``length`` bytes,
+#: or None where it was not computed.
+PartMD5 = Callable[[int, int], "bytes | None"]
+#: Blocks at least this large are hashed in a worker thread.
+_HASH_IN_THREAD = 1 << 20
 #: The length of every block id omefs stages, before base64 (32 hex digits, ``-``, 6 digits).
 BLOCK_ID_CHARS = 39
 
@@ -74,6 +92,10 @@ def _blob_client(fs: Any, path: str) -> Any:
     return fs.service_client.get_blob_client(container, blob)
 
 
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
 def _settings(md5_hex: str | None) -> Any:
     from azure.storage.blob import ContentSettings
 
@@ -94,30 +116,49 @@ def _integrity(exc: BaseException, what: str) -> BaseException:
 
 async def put_blob_checked(ep: Endpoint, path: str, data: Any,
                            sent: Callable[[], Fingerprint]) -> WriteResult:
-    """One Put Blob with ``Content-MD5``; the answer's MD5 must be the one sent."""
+    """One Put Blob with ``Content-MD5``; the answer's MD5 must be the one sent.
+
+    Without an MD5 to send (a copy with ``checksum=False``) the write carries
+    none and is checked by its acknowledged length alone.
+    """
+    from azure.storage.blob._generated.models import BlobHTTPHeaders
+    from azure.storage.blob._shared.response_handlers import return_response_headers
+
     from omefs.transfer.streams import WriteResult
     from omefs.transfer.verify import IntegrityError, b64_to_hex
 
-    payload = data if isinstance(data, bytes) else bytes(data)
     md5 = sent().md5
+    digest = bytes.fromhex(md5) if md5 else None
     client = _blob_client(ep.fs, path)
+    headers = BlobHTTPHeaders(blob_content_type="application/octet-stream",
+                              blob_content_md5=digest)
     try:
-        answer = await _on_fs_loop(ep.fs, client.upload_blob(
-            payload, overwrite=True, validate_content=True, content_settings=_settings(md5),
-            max_concurrency=1))
+        answer = await _on_fs_loop(ep.fs, client._client.block_blob.upload(
+            body=data if isinstance(data, bytes) else memoryview(data), content_length=len(data),
+            transactional_content_md5=digest, blob_http_headers=headers,
+            cls=return_response_headers))
     except Exception as exc:
         raise _integrity(exc, "upload") from exc
     stored = b64_to_hex(answer.get("content_md5"))
     if md5 and stored and stored != md5:
         raise IntegrityError(f"Azure stored MD5 {stored}, the bytes sent have {md5}")
     return WriteResult(etag=answer.get("etag"), version=answer.get("version_id"),
-                       acknowledged=len(payload), checked="md5")
+                       acknowledged=len(data), checked="md5" if md5 else None)
 
 
-async def put_blocks_checked(ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
+def _md5(block: bytes | memoryview) -> bytes:
+    return hashlib.md5(block).digest()
+
+
+async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
                              part_size: int, concurrency: int,
-                             sent: Callable[[], Fingerprint]) -> WriteResult:
-    """Put Block for each ``part_size`` piece (``Content-MD5`` each), then Put Block List."""
+                             sent: Callable[[], Fingerprint],
+                             part_md5: PartMD5 | None = None) -> WriteResult:
+    """Put Block for each ``part_size`` piece (``Content-MD5`` each), then Put Block List.
+
+    ``part_md5(i, n)`` gives block ``i``'s MD5 (``n`` bytes) where the engine computed it
+    while streaming; any other block is hashed here.
+    """
     from omefs.transfer.streams import WriteResult
 
     client = _blob_client(ep.fs, path)
@@ -135,23 +176,35 @@ async def put_blocks_checked(ep: Endpoint, path: str, chunks: AsyncIterator[Any]
                 if exc is not None:
                     raise _integrity(exc, "block upload") from exc
 
-    def stage(block: bytes) -> None:
+    async def stage(pieces: list[memoryview]) -> None:
+        # A block that is one piece is sent as it is; one cut from several is joined once.
+        block: bytes | memoryview = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        digest = part_md5(len(ids), len(block)) if part_md5 is not None else None
+        if digest is None:
+            digest = await rt.run(_md5, block) if len(block) >= _HASH_IN_THREAD else _md5(block)
         this_id = block_id(prefix, len(ids))
         ids.append(this_id)
-        running.add(_on_fs_loop(ep.fs, client.stage_block(this_id, block, validate_content=True)))
+        running.add(_on_fs_loop(ep.fs, client.stage_block(
+            this_id, block, length=len(block), headers={"Content-MD5": _b64(digest)})))
 
-    buffer = bytearray()
+    pending: list[memoryview] = []
+    filled = 0
     try:
         async for piece in chunks:
-            buffer += piece
-            total += len(piece)
-            while len(buffer) >= part_size:
-                await settle(False)
-                stage(bytes(buffer[:part_size]))
-                del buffer[:part_size]
-        if buffer or not ids:
+            view = memoryview(piece).cast("B")
+            total += len(view)
+            while len(view):
+                take = view[: part_size - filled]
+                pending.append(take)
+                filled += len(take)
+                view = view[len(take):]
+                if filled == part_size:
+                    await settle(False)
+                    await stage(pending)
+                    pending, filled = [], 0
+        if pending or not ids:
             await settle(False)
-            stage(bytes(buffer))
+            await stage(pending)
         await settle(True)
     except BaseException:
         if running:  # never leave a block upload running behind the error

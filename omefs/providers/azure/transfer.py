@@ -5,7 +5,10 @@
   unless the uploader set one, as omefs does.
 * Every write sends its digest for the service to check
   (:mod:`omefs.providers.azure.checked_write`): ``Content-MD5`` on a Put
-  Blob and on each Put Block, the whole MD5 on the block list.
+  Blob and on each Put Block, the whole MD5 on the block list. A block
+  upload takes the source's part size where it is known (an S3/OCI
+  multipart source), so the MD5s the engine computes to check the source's
+  ETag are the blocks' digests too.
 * A server-side copy is ``Copy Blob`` from the source URL, polled until
   it succeeds; a failed or aborted copy is deleted so no empty blob stays.
 """
@@ -17,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
-from omefs.providers.hooks import TransferHooks
+from omefs.providers.hooks import TransferHooks, etag_layout_part
 
 if TYPE_CHECKING:
     from omefs.transfer.endpoints import Endpoint
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AzureTransferHooks", "COPY_TIMEOUT"]
 
+#: The smallest source part size a block upload takes as its own block size.
+MIN_SHARED_PART = 1 << 20
 #: How long a server-side Copy Blob may stay pending before it is aborted.
 COPY_TIMEOUT = 6 * 3600.0
 
@@ -115,12 +120,25 @@ class AzureTransferHooks(TransferHooks):
 
     async def write_stream_checked(self, rt: Runtime, ep: Endpoint, path: str,
                                    chunks: AsyncIterator[Any], *, part_size: int,
-                                   concurrency: int,
-                                   sent: Callable[[], Fingerprint]) -> WriteResult:
+                                   concurrency: int, sent: Callable[[], Fingerprint],
+                                   part_md5: Callable[[int, int], bytes | None] | None = None
+                                   ) -> WriteResult:
         from omefs.providers.azure.checked_write import put_blocks_checked
 
-        return await put_blocks_checked(ep, path, chunks, part_size=part_size,
-                                        concurrency=concurrency, sent=sent)
+        return await put_blocks_checked(rt, ep, path, chunks, part_size=part_size,
+                                        concurrency=concurrency, sent=sent, part_md5=part_md5)
+
+    def takes_part_md5(self) -> bool:
+        return True  # every Put Block carries its block's Content-MD5
+
+    def part_size(self, size: int, part: int, source_part: int | None, *, obstore: bool) -> int:
+        """The source's own part size where it is known and close to ``part``: then the MD5s
+        that check the source's multipart ETag are the blocks' ``Content-MD5`` too, and no
+        byte is hashed twice."""
+        caps = self.provider.capabilities
+        return etag_layout_part(size, part, source_part, min_part=MIN_SHARED_PART,
+                                max_part=caps.max_part_size or part,
+                                max_parts=caps.max_parts or 50_000)
 
     def build_store(self, fs: Any, bucket: str, *, retries: int) -> Any:
         from omefs.providers.azure.store import build_azure_store

@@ -27,6 +27,7 @@ and stops it when the file is collected:
 from __future__ import annotations
 
 import atexit
+import time
 import weakref
 from typing import Any
 
@@ -34,8 +35,8 @@ __all__ = ["detach_prefetcher"]
 
 #: The prefetchers of files opened here that may still be running.
 _LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
-#: How long exit waits for each one to stop, in seconds.
-_EXIT_WAIT = 2.0
+#: How long exit waits for them all to stop, in seconds.
+_EXIT_WAIT = 5.0
 
 
 def detach_prefetcher(file: Any) -> None:
@@ -66,7 +67,9 @@ def _stop(prefetcher: Any) -> None:
 
 @atexit.register
 def _stop_all_at_exit() -> None:
-    """Stop the prefetchers still running and wait for them, while the loop still runs."""
+    """Stop the prefetchers still running and wait for them (at most :data:`_EXIT_WAIT`
+    seconds in all), while the loop still runs."""
+    deadline = time.monotonic() + _EXIT_WAIT
     for prefetcher in list(_LIVE):
         if not prefetcher.is_stopped:
-            prefetcher.close(timeout=_EXIT_WAIT)
+            prefetcher.close(timeout=max(0.0, deadline - time.monotonic()))  # 0: no wait

@@ -226,7 +226,11 @@ class AWSCredentials(Credentials):
         session_profile: str | None = None,
         session_vars: dict[str, Any] | None = None,
         anonymous: bool = False,
+        static: tuple[str, str, str | None] | None = None,
     ) -> None:
+        #: A static key pair and token, kept so that an obstore store can sign with them
+        #: without botocore (:attr:`sdk` is then made from them on first use).
+        self.static = static
         super().__init__(config, sdk=sdk, options=options, region=region)
         self.source = source
         self.anonymous = anonymous
@@ -237,10 +241,29 @@ class AWSCredentials(Credentials):
         #: Facts about these credentials that are not secret (a role name…), shown by identity().
         self.details: dict[str, Any] = {}
 
+    _sdk: Any = None
+
+    @property
+    def sdk(self) -> Any:
+        """The botocore credentials object (for a static key pair: made on first use, so that
+        a command whose requests obstore signs never imports botocore's credentials)."""
+        if self._sdk is None and self.static is not None:
+            from botocore.credentials import Credentials as BotoCredentials
+
+            key, secret, token = self.static
+            self._sdk = BotoCredentials(key, secret, token, method="omefs-access-key")
+        return self._sdk
+
+    @sdk.setter
+    def sdk(self, value: Any) -> None:
+        self._sdk = value
+
     # -- lifetime ---------------------------------------------------------
     @property
     def expired(self) -> bool:
         """True once botocore would refresh before the next request (15 minutes before expiry)."""
+        if self.static is not None:
+            return False  # a static key pair never expires
         refresh_needed = getattr(self.sdk, "refresh_needed", None)
         return bool(refresh_needed()) if callable(refresh_needed) else False
 
@@ -276,6 +299,11 @@ class AWSCredentials(Credentials):
         if not self.anonymous:
             options["session"] = self.aio_session()
         return options
+
+    def store_options(self) -> dict[str, Any]:
+        """:meth:`storage_options` without the aiobotocore session: the obstore front signs
+        with :attr:`sdk` (a botocore credentials object), and loads no aiobotocore."""
+        return dict(self._options)
 
     def aio_session(self) -> Any:
         """An aiobotocore ``AioSession`` whose credentials are these credentials."""

@@ -60,9 +60,6 @@ def access_key(config: AuthConfig) -> AWSCredentials:
     are accepted too); when neither key is in the settings, the three come
     from ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``.
     """
-    from aiobotocore.credentials import AioCredentials
-    from botocore.credentials import Credentials as BotoCredentials
-
     key = setting(config, "access_key_id", "aws_access_key_id", "key")
     secret = setting(config, "secret_access_key", "aws_secret_access_key", "secret")
     token = setting(config, "session_token", "aws_session_token", "token")
@@ -80,10 +77,17 @@ def access_key(config: AuthConfig) -> AWSCredentials:
     register_secret(secret)
     register_secret(token)
     region = region_of(config)
-    sdk = BotoCredentials(key, secret, token, method="omefs-access-key")
-    return AWSCredentials(config, sdk=sdk, options=options_for(config, region), region=region,
-                          aio_factory=lambda: AioCredentials(key, secret, token,
-                                                             method="omefs-access-key"))
+    # The botocore credentials object (``sdk``) is made from ``static`` on first use.
+    return AWSCredentials(config, options=options_for(config, region), region=region,
+                          aio_factory=lambda: _aio_static(key, secret, token),
+                          static=(key, secret, token))
+
+
+def _aio_static(key: str, secret: str, token: str | None) -> Any:
+    """aiobotocore credentials of a static key pair (imported when s3fs asks for them)."""
+    from aiobotocore.credentials import AioCredentials
+
+    return AioCredentials(key, secret, token, method="omefs-access-key")
 
 
 @register(PROVIDER, "anonymous", settings=())

@@ -1,0 +1,98 @@
+"""What a short command imports: a copy or a listing served by obstore loads no SDK stack it
+does not use.
+
+Each test runs the CLI in a subprocess as a user would — the servers reached through a
+routing config (``OMEFS_CONFIG``), no flags — under ``python -X importtime``, and reads
+the modules it imported from that report (the CLI ends with ``os._exit``, so nothing
+can be asked of the process at exit). Servers: moto (S3) and Azurite (Azure).
+
+* ``cp -r`` S3 -> S3 within a bucket (obstore's server-side copy) and ``ls``/``ls -r``
+  of S3: obstore lists and copies everything;
+  none of s3fs, aiobotocore, botocore's clients (its service models), adlfs,
+  azure-storage-blob or gcsfs is imported.
+* ``cp -r`` S3 -> Azure: the S3 side is the same; Azure writes carry ``Content-MD5``
+  through the Azure SDK (obstore cannot send it), so that route does load adlfs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import fsspec
+import pytest
+import yaml
+
+from tests.cli.test_cli_basic import cli_env
+
+#: Module prefixes no obstore-served S3 command needs.
+HEAVY = ("s3fs", "aiobotocore", "botocore.client", "botocore.loaders", "adlfs",
+         "azure.storage.blob", "gcsfs")
+
+
+def imported(stderr: str) -> set[str]:
+    """The modules named in a ``-X importtime`` report."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines()
+            if line.startswith("import time:") and "|" in line}
+
+
+def loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes))
+
+
+@pytest.fixture
+def routed(s3_env, azure_env, tmp_path):
+    """The CLI's environment: a routing config sending s3:// to moto and az:// to Azurite."""
+    config = {
+        "profiles": {
+            "s3": {"provider": "aws", "auth_type": "access_key",
+                   "settings": {"access_key_id": s3_env.access_key_id,
+                                "secret_access_key": s3_env.secret_access_key,
+                                "endpoint_url": s3_env.endpoint}},
+            "azure": {"provider": "azure", "auth_type": "connection_string",
+                      "settings": {"connection_string": azure_env.connection_string}},
+        },
+        "routes": {"s3://": "s3", "az://": "azure"},
+    }
+    path = tmp_path / "omefs.yaml"
+    path.write_text(yaml.safe_dump(config))
+    s3 = fsspec.filesystem("s3", skip_instance_cache=True, **s3_env.storage_options())
+    s3.mkdir("src")
+    s3.pipe({f"src/set/obj-{i}.bin": bytes([i]) * 1000 for i in range(5)})
+    az = fsspec.filesystem("az", skip_instance_cache=True, **azure_env.storage_options())
+    az.mkdir("dst")
+    return cli_env(OMEFS_CONFIG=str(path)), s3, az
+
+
+def run_timed(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "omefs", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+    report = "\n".join(ln for ln in proc.stderr.splitlines() if not ln.startswith("import time:"))
+    assert proc.returncode == 0, report
+    return proc, imported(proc.stderr)
+
+
+def test_cp_s3_to_s3_imports_no_sdk_stack(routed):
+    env, s3, _ = routed
+    proc, modules = run_timed(env, "cp", "-r", "s3://src/set/", "s3://src/copy/")
+    assert "5 copied" in proc.stdout
+    assert s3.cat("src/copy/obj-3.bin") == bytes([3]) * 1000
+    assert "obstore" in modules  # the report is read right
+    assert loaded(modules, HEAVY) == []
+
+
+def test_cp_s3_to_azure_loads_only_the_azure_writer(routed):
+    env, _, az = routed
+    proc, modules = run_timed(env, "cp", "-r", "s3://src/set/", "az://dst/set/")
+    assert "5 copied" in proc.stdout
+    assert az.cat("dst/set/obj-4.bin") == bytes([4]) * 1000
+    assert loaded(modules, ("s3fs", "aiobotocore", "botocore.client", "gcsfs")) == []
+
+
+def test_ls_of_s3_imports_no_sdk_stack(routed):
+    env, _, _ = routed
+    for flags in ((), ("-R",)):
+        proc, modules = run_timed(env, "ls", *flags, "s3://src/")
+        names = ["set/"] if not flags else [f"set/obj-{i}.bin" for i in range(5)]
+        assert proc.stdout.split()[1::2] == names, flags
+        assert loaded(modules, HEAVY) == [], flags
