@@ -239,6 +239,13 @@ class StoreFront(AuthMixin, _FrontOptions):
         except FileNotFoundError:
             return False
 
+    @property
+    def listing_class(self) -> type:
+        """The full filesystem's class: its cached instances hold the listings a write changes."""
+        import fsspec
+
+        return fsspec.get_filesystem_class(self.protocol[0])  # type: ignore[no-any-return]
+
     def invalidate_cache(self, path: str | None = None) -> None:
         """The front caches no listing; the full filesystem (if made) forgets its own."""
         if self._full is not None:

@@ -103,11 +103,14 @@ def _forget_listings(fs: Any, path: str) -> None:
 
     The engine may write through obstore or a hook, not through ``fs``; and
     fsspec keeps one cached instance per thread, so the caller's filesystem
-    is often another instance of the same class. Every cached instance of
+    is often another instance of the same class (or, behind an obstore
+    front, of the front's full filesystem class). Every cached instance of
     that class forgets the listings (a needless drop costs one listing; a
     stale one hides the copy from the caller's ``ls``/``find``).
     """
-    instances = [fs, *list(getattr(type(fs), "_cache", {}).values())]
+    # A provider's obstore front caches no listing: its full filesystem's class does.
+    cls = getattr(fs, "listing_class", None) or type(fs)
+    instances = [fs, *list(getattr(cls, "_cache", {}).values())]
     for instance in {id(i): i for i in instances}.values():
         invalidate = getattr(instance, "invalidate_cache", None)
         if not callable(invalidate):
