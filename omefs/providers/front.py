@@ -240,11 +240,16 @@ class StoreFront(AuthMixin, _FrontOptions):
             return False
 
     @property
-    def listing_class(self) -> type:
-        """The full filesystem's class: its cached instances hold the listings a write changes."""
-        import fsspec
+    def listing_class(self) -> type | None:
+        """The full filesystem's class: its cached instances hold the listings a write changes.
 
-        return fsspec.get_filesystem_class(self.protocol[0])  # type: ignore[no-any-return]
+        Only a class already imported can have instances, so this never imports
+        it (a front exists to keep the SDK stack out of short commands): None then.
+        """
+        from fsspec.registry import registry
+
+        found = registry.get(self.protocol[0])
+        return found if isinstance(found, type) else None
 
     def invalidate_cache(self, path: str | None = None) -> None:
         """The front caches no listing; the full filesystem (if made) forgets its own."""
