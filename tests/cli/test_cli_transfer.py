@@ -203,8 +203,10 @@ def test_progress_bar_only_on_a_terminal(s3, s3_env, azure_auth, az, env):
     assert "%|" not in out and "Transferred:" in out
 
 
-def test_cp_exits_0_every_time_over_20_runs(s3, s3_env, azure_auth, az, env):
-    """obstore 0.12.1 could abort at interpreter exit after a good copy: never let the CLI."""
+def test_cp_exits_0_every_time_over_8_runs(s3, s3_env, azure_auth, az, env):
+    """obstore 0.12.1 could abort at interpreter exit after a good copy: never let the CLI.
+
+    A guard; ``bench/exit_loop.py --cli`` repeats it hundreds of times."""
     s3.pipe({"src/loop/a.bin": os.urandom(70_000), "src/loop/b.bin": os.urandom(3 * 1024 * 1024)})
     flags = ["--part-size", "1M", *_s3_to_azure(s3_env, azure_auth)]  # b.bin goes multipart
 
@@ -212,7 +214,7 @@ def test_cp_exits_0_every_time_over_20_runs(s3, s3_env, azure_auth, az, env):
         return run_cli("cp", "-r", "-q", *flags, "s3://src/loop/", f"az://dst/loop{i}/", env=env)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(one, range(20)))
+        results = list(pool.map(one, range(8)))
     codes = [p.returncode for p in results]
-    assert codes == [0] * 20, [(p.returncode, p.stderr[-500:]) for p in results if p.returncode]
+    assert codes == [0] * 8, [(p.returncode, p.stderr[-500:]) for p in results if p.returncode]
     assert all(p.stdout == "" and p.stderr == "" for p in results)

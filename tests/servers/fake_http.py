@@ -171,6 +171,7 @@ class FakeServer:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms wait
             protocol_version = "HTTP/1.1"
 
             def _serve(self) -> None:

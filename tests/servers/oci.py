@@ -657,6 +657,7 @@ _FIELDS = ("name", "size", "etag", "md5", "timeCreated", "timeModified", "storag
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms wait between them
     fake: FakeOCI
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
