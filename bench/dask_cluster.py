@@ -46,19 +46,11 @@ def body(i: int) -> bytes:
 def routing_file(directory: str, moto: Any, azurite: Any) -> str:
     import yaml
 
+    from tests.servers.routing import routing_document
+
     path = os.path.join(directory, "omefs.yaml")
     with open(path, "w") as f:
-        yaml.safe_dump({
-            "profiles": {
-                "lake": {"provider": "aws", "auth_type": "access_key",
-                         "settings": {"access_key_id": moto.access_key_id,
-                                      "secret_access_key": moto.secret_access_key,
-                                      "endpoint_url": moto.endpoint}},
-                "mirror": {"provider": "azure", "auth_type": "connection_string",
-                           "settings": {"connection_string": azurite.connection_string}},
-            },
-            "routes": {"s3://": "lake", "az://": "mirror"},
-        }, f)
+        yaml.safe_dump(routing_document(s3=moto, azure=azurite), f)
     return path
 
 

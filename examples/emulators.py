@@ -30,25 +30,14 @@ if str(ROOT) not in sys.path:
 import yaml  # noqa: E402
 
 from tests.servers import Azurite, GCSEmulator, MotoServer  # noqa: E402
+from tests.servers.routing import routing_document  # noqa: E402
 
 DEFAULT_CONFIG = ROOT / "omefs-emulators.yaml"
 
 
 def routing_config(s3: MotoServer, gcs: GCSEmulator, azure: Azurite) -> dict[str, object]:
     """The OMEFS_CONFIG document that routes every s3://, gs://, az:// URL to the servers."""
-    return {
-        "profiles": {
-            "emulator-s3": {"provider": "aws", "auth_type": "access_key",
-                            "settings": {"access_key_id": s3.access_key_id,
-                                         "secret_access_key": s3.secret_access_key,
-                                         "endpoint_url": s3.endpoint}},
-            "emulator-gcs": {"provider": "gcp", "auth_type": "anonymous",
-                             "settings": {"endpoint_url": gcs.endpoint, "project": "test"}},
-            "emulator-azure": {"provider": "azure", "auth_type": "connection_string",
-                               "settings": {"connection_string": azure.connection_string}},
-        },
-        "routes": {"s3://": "emulator-s3", "gs://": "emulator-gcs", "az://": "emulator-azure"},
-    }
+    return routing_document(s3, gcs, azure)
 
 
 def main(argv: list[str] | None = None) -> int:

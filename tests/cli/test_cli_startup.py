@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from tests.cli.test_cli_basic import cli_env
+from tests.servers.routing import routing_document
 
 #: Module prefixes no obstore-served S3 command needs.
 HEAVY = ("s3fs", "aiobotocore", "botocore.client", "botocore.loaders", "adlfs",
@@ -43,17 +44,7 @@ def loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
 @pytest.fixture
 def routed(s3_env, azure_env, tmp_path):
     """The CLI's environment: a routing config sending s3:// to moto and az:// to Azurite."""
-    config = {
-        "profiles": {
-            "s3": {"provider": "aws", "auth_type": "access_key",
-                   "settings": {"access_key_id": s3_env.access_key_id,
-                                "secret_access_key": s3_env.secret_access_key,
-                                "endpoint_url": s3_env.endpoint}},
-            "azure": {"provider": "azure", "auth_type": "connection_string",
-                      "settings": {"connection_string": azure_env.connection_string}},
-        },
-        "routes": {"s3://": "s3", "az://": "azure"},
-    }
+    config = routing_document(s3=s3_env, azure=azure_env)
     path = tmp_path / "omefs.yaml"
     path.write_text(yaml.safe_dump(config))
     s3 = fsspec.filesystem("s3", skip_instance_cache=True, **s3_env.storage_options())
