@@ -241,6 +241,13 @@ class _Server(ThreadingHTTPServer):
     # A class attribute: the backlog is set by listen() inside the constructor.
     request_queue_size = 256  # many parallel clients connect at once
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client went away (a reset it was sent, or a body it did not need)
+        super().handle_error(request, client_address)
+
 
 def _flip(data: bytes) -> bytes:
     """``data`` with a few bytes inverted (same length)."""
