@@ -134,35 +134,15 @@ def check(url: str | None, *, auth: Any = None, auth_name: str | None = None,
     ``region``, ``identity``, ``expired``, ``resolve`` (ok, error,
     failures), ``call`` (ok, operation, result, error, seconds), ``ok``.
     """
-    from omefs.config import AuthConfig
     from omefs.errors import AuthError
-    from omefs.providers import auth_provider
-    from omefs.routing import config_path, match
 
     options = dict(options or {})
     out: dict[str, Any] = {"url": url, "source": None, "profile": None, "route": None,
                            "config_file": None, "provider": None, "auth_type": None,
                            "chain": [], "link": None, "region": None, "identity": {},
                            "expired": None, "resolve": {"ok": False}, "call": None, "ok": False}
-    config: AuthConfig | None = auth
-    if config is not None:
-        out["source"] = "--auth"
-        if auth_name and "/" not in auth_name and not auth_name.endswith((".yaml", ".yml", ".json")):
-            out["profile"] = auth_name
-            out["config_file"] = str(config_path())
-    elif url:
-        hit = match(url)
-        if hit is not None:
-            config = hit.config
-            out.update(source="route", profile=hit.profile, route=hit.prefix, config_file=hit.path)
-        else:
-            scheme = url.split("://", 1)[0] if "://" in url else ""
-            provider = auth_provider(scheme)
-            if provider is None:
-                raise UsageError(f"{url!r} is not a URL of a store omefs knows "
-                             "(s3://, gs://, az://, azure://, oci://, github://)")
-            config = AuthConfig(provider=provider, auth_type="default")
-            out["source"] = "default"
+    config, where = _auth_show.config_for(url, auth, auth_name)
+    out.update(where)
     assert config is not None
     if options.get("endpoint_url") and "endpoint_url" not in config.settings:
         config = config.replace(settings={"endpoint_url": options["endpoint_url"]})

@@ -68,35 +68,45 @@ def run_show(args: argparse.Namespace) -> int:
     return 0 if result["resolved"] else 1
 
 
+def config_for(url: str | None, auth: Any, auth_name: str | None) -> tuple[Any, dict[str, Any]]:
+    """The auth config a command uses for ``url`` (``--auth``, else the URL's route, else the
+    provider's default chain) and where it came from: ``source``, and ``profile``, ``route``
+    and ``config_file`` where they apply. ``(None, {})`` with neither a URL nor ``--auth``.
+    """
+    from omefs.config import AuthConfig
+    from omefs.providers import auth_provider
+    from omefs.routing import config_path, match
+
+    if auth is not None:
+        where: dict[str, Any] = {"source": "--auth"}
+        if auth_name and "/" not in auth_name and not auth_name.endswith((".yaml", ".yml", ".json")):
+            where.update(profile=auth_name, config_file=str(config_path()))
+        return auth, where
+    if not url:
+        return None, {}
+    hit = match(url)
+    if hit is not None:
+        return hit.config, {"source": "route", "profile": hit.profile, "route": hit.prefix,
+                            "config_file": hit.path}
+    provider = auth_provider(url.split("://", 1)[0] if "://" in url else "")
+    if provider is None:
+        raise UsageError(f"{url!r} is not a URL of a store omefs knows "
+                         "(s3://, gs://, az://, azure://, oci://, github://)")
+    return AuthConfig(provider=provider, auth_type="default"), {"source": "default"}
+
+
 def show(url: str | None, auth: Any = None, *, auth_name: str | None = None,
          endpoint_url: str | None = None) -> dict[str, Any]:
     """What ``omefs auth show`` prints, as a dict (its ``--json`` output); secrets masked."""
     from omefs.auth import resolve
-    from omefs.config import AuthConfig
     from omefs.errors import AuthError
-    from omefs.providers import auth_provider
-    from omefs.routing import config_path, match
+    from omefs.routing import config_path
 
     out: dict[str, Any] = {"url": url, "source": None, "profile": None, "route": None,
                            "config_file": str(config_path()), "config": None,
                            "storage_options": None, "resolved": False, "error": None}
-    config: AuthConfig | None = auth
-    if config is not None:
-        out["source"] = "--auth"
-        if auth_name and "/" not in auth_name and not auth_name.endswith((".yaml", ".yml", ".json")):
-            out["profile"] = auth_name
-    elif url:
-        hit = match(url)
-        if hit is not None:
-            config = hit.config
-            out.update(source="route", profile=hit.profile, route=hit.prefix, config_file=hit.path)
-        else:
-            scheme = url.split("://", 1)[0] if "://" in url else ""
-            provider = auth_provider(scheme)
-            if provider is None:
-                raise UsageError(f"{url!r} is not a URL of a store omefs knows")
-            config = AuthConfig(provider=provider, auth_type="default")
-            out["source"] = "default"
+    config, where = config_for(url, auth, auth_name)
+    out.update(where)
     assert config is not None
     if endpoint_url:
         config = config.replace(settings={"endpoint_url": endpoint_url})
