@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from omefs import classes
-from omefs.errors import ConfigError, NotFoundError, TransferError
+from omefs.errors import ConfigError, NotFoundError
 from omefs.transfer.report import TransferItem, TransferReport
 from omefs.types import AuthLike, StorageOptions
 
@@ -93,11 +93,8 @@ def _run(operation: str, url: str, auth: AuthLike, storage_options: StorageOptio
                             thread_name_prefix=f"omefs-{operation}") as pool:
         report.extend(pool.map(one, targets))
     report.duration = time.monotonic() - started
-    if report.failed and raise_on_error:
-        first = report.failed[0]
-        raise TransferError(f"{operation}: {len(report.failed)} of {len(report)} objects failed "
-                            f"(first: {first.src}: {first.error})", report=report,
-                            operation=operation, uri=url)
+    if raise_on_error:
+        report.raise_if_failed(operation, url)
     return report
 
 

@@ -26,7 +26,6 @@ from omefs.errors import (
     InvalidURIError,
     OmefsError,
     TransferCancelledError,
-    TransferError,
     TransferInterrupted,
 )
 from omefs.providers.error_mapping import translate
@@ -204,14 +203,8 @@ def _transfer(operation: str, src: Any, dst: Any, opts: TransferOptions, *, src_
     finally:
         tracker.close()
     log.info("%s %s -> %s: %s", operation, src_uri, dst_uri, report.summary())
-    if report.failed and raise_on_error:
-        first = report.failed[0]
-        total = len(report.failed) + len(report.copied) + len(report.skipped)
-        raise TransferError(
-            f"{operation}: {len(report.failed)} of {total} objects failed "
-            f"(first: {first.src or first.dst}: {first.error})",
-            report=report, operation=operation, uri=src_uri,
-        )
+    if raise_on_error:
+        report.raise_if_failed(operation, src_uri)
     return report
 
 

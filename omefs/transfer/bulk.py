@@ -129,13 +129,8 @@ def _local_fingerprint(path: str) -> Fingerprint | None:
 
 
 def _finish(report: TransferReport, operation: str, first_uri: str, raise_on_error: bool) -> TransferReport:
-    if report.failed and raise_on_error:
-        first = report.failed[0]
-        raise TransferError(
-            f"{operation}: {len(report.failed)} of {len(report)} objects failed "
-            f"(first: {first.src or first.dst}: {first.error})",
-            report=report, operation=operation, uri=first_uri,
-        )
+    if raise_on_error:
+        report.raise_if_failed(operation, first_uri)
     return report
 
 

@@ -141,6 +141,21 @@ class TransferReport:
         speed = self.throughput / 2**20
         return f"{', '.join(parts)}; {mib:.1f} MiB in {self.duration:.2f} s ({speed:.1f} MiB/s)"
 
+    def raise_if_failed(self, operation: str, uri: str | None) -> None:
+        """Raise :class:`~omefs.errors.TransferError` (with this report) when an object failed:
+        how many of the objects tried, and the first failure."""
+        if not self.failed:
+            return
+        from omefs.errors import TransferError
+
+        first = self.failed[0]
+        tried = len(self.failed) + len(self.copied) + len(self.skipped)
+        raise TransferError(
+            f"{operation}: {len(self.failed)} of {tried} objects failed "
+            f"(first: {first.src or first.dst}: {first.error})",
+            report=self, operation=operation, uri=uri,
+        )
+
     def to_dict(self) -> dict[str, object]:
         """The report as a JSON-serialisable mapping (items and totals)."""
         return {
