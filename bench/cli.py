@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 import _stores as st  # noqa: E402
-from crosscopy import DST_BUCKET, LABELS, SRC_BUCKET, Bench, _cpu_of_tree, parse_size, worker  # noqa: E402
+from crosscopy import DST_BUCKET, LABELS, SRC_BUCKET, Bench, parse_size  # noqa: E402
 
 MiB = 1 << 20
 TOOLS = ("omefs", "rclone")
@@ -141,21 +141,10 @@ class CliBench(Bench):
         self.fresh_destination(dst)
         dst_path = f"{copier}-{rep}/{dataset}"
         argv, env = commands(copier, dataset, src, dst, dst_path, self.args, self.topo, self.config)
-        before = {name: _cpu_of_tree(srv.pid) for name, srv in self.servers.items()}
-        result = run_command(argv, env)
-        result["server_cpu"] = {name: _cpu_of_tree(srv.pid) - before[name]
-                                for name, srv in self.servers.items()}
+        result = self.measured(lambda: run_command(argv, env))
         result["command"] = " ".join(Path(a).name if a == sys.executable else a for a in argv)
         dst_side = {"provider": dst, "bucket": DST_BUCKET, "path": dst_path}
-        if result["ok"]:
-            verify = worker({"task": "verify", "topo": self.topo, "dst": dst_side,
-                             "expect": self.expect(src, dataset), "sample": 16}, check=False)
-        else:
-            verify = {"ok": False, "problems": ["copy failed"]}
-        worker({"task": "cleanup", "topo": self.topo, "dst": dst_side}, check=False)
-        result["verified"] = bool(verify.get("ok"))
-        result["verify_problems"] = verify.get("problems") or ([verify["error"]] if verify.get("error") else [])
-        return result
+        return self.checked(result, src, dataset, dst_side)
 
     def run(self) -> None:
         args = self.args

@@ -254,10 +254,19 @@ class Bench:
             "src": _side(src, SRC_BUCKET, dataset), "dst": dst_side,
             "transfers": self.args.transfers, "part_size": self.args.part_size,
         }
+        return self.checked(self.measured(lambda: worker(spec, check=False)), src, dataset, dst_side)
+
+    def measured(self, copy: Any) -> dict[str, Any]:
+        """``copy()``'s result, with the CPU each server spent meanwhile (``server_cpu``)."""
         before = {name: _cpu_of_tree(srv.pid) for name, srv in self.servers.items()}
-        result = worker(spec, check=False)
+        result: dict[str, Any] = copy()
         result["server_cpu"] = {name: _cpu_of_tree(srv.pid) - before[name]
                                 for name, srv in self.servers.items()}
+        return result
+
+    def checked(self, result: dict[str, Any], src: str, dataset: str,
+                dst_side: dict[str, Any]) -> dict[str, Any]:
+        """``result`` with its copy verified (``verified``, ``verify_problems``); the copy removed."""
         if result.get("ok"):
             verify = worker({"task": "verify", "topo": self.topo, "dst": dst_side,
                              "expect": self.expect(src, dataset), "sample": 16}, check=False)
