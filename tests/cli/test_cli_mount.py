@@ -11,16 +11,7 @@ import fsspec
 import pytest
 
 from tests.cli.test_cli_basic import cli_env, omefs_command, run_cli
-
-
-def _fuse_missing() -> str | None:
-    if not os.path.exists("/dev/fuse"):
-        return "/dev/fuse does not exist on this machine"
-    try:
-        import fuse  # noqa: F401  (fusepy)
-    except (ImportError, OSError) as exc:
-        return f"fusepy/libfuse not usable: {exc}"
-    return None
+from tests.test_mount import needs_fuse
 
 
 def test_mount_needs_an_existing_mount_point(tmp_path):
@@ -31,7 +22,7 @@ def test_mount_needs_an_existing_mount_point(tmp_path):
     assert "absent" in line  # either "not an existing folder" or why FUSE is unavailable
 
 
-@pytest.mark.skipif(_fuse_missing() is not None, reason=_fuse_missing() or "")
+@needs_fuse
 def test_mount_lists_and_reads_then_unmounts_on_sigterm(s3_env, tmp_path):
     fs = fsspec.filesystem("s3", skip_instance_cache=True, **s3_env.storage_options())
     fs.mkdir("mnt")
