@@ -126,21 +126,29 @@ def test_upper_case_scheme_is_accepted_and_one_slash_is_refused(s3, s3_env, caps
     assert not os.path.exists("s3:")
 
 
-@pytest.fixture
-def profile(s3_env, tmp_path, monkeypatch):
-    """A routing file whose profile carries moto's endpoint and keys (none in the environment)."""
+def _route_all_s3(s3_env, tmp_path, monkeypatch, region: str | None = None) -> None:
+    """OMEFS_CONFIG: a routing file whose one profile carries moto's endpoint and keys (and
+    ``region``), routing every s3:// URL."""
     path = tmp_path / "omefs.yaml"
+    region_line = f"region: {region}" if region else ""
     path.write_text(textwrap.dedent(f"""
         profiles:
           local:
             provider: aws
             auth_type: access_key
+            {region_line}
             settings: {{access_key_id: {s3_env.access_key_id}, secret_access_key: "{s3_env.secret_access_key}",
                         endpoint_url: "{s3_env.endpoint}"}}
         routes:
           "s3://": local
     """))
     monkeypatch.setenv("OMEFS_CONFIG", str(path))
+
+
+@pytest.fixture
+def profile(s3_env, tmp_path, monkeypatch):
+    """A routing file whose profile carries moto's endpoint and keys (none in the environment)."""
+    _route_all_s3(s3_env, tmp_path, monkeypatch)
     for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS"):
         monkeypatch.delenv(name, raising=False)
     return s3_env
@@ -176,19 +184,7 @@ def test_auth_check_uses_the_profiles_endpoint_and_checks_the_bucket(profile, s3
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-2"])
 def test_mkdir_with_a_profiles_region_and_endpoint(region, s3_env, tmp_path, monkeypatch, capsys):
     """us-east-1 takes no LocationConstraint (S3 and moto refuse one); any other region needs it."""
-    path = tmp_path / "omefs.yaml"
-    path.write_text(textwrap.dedent(f"""
-        profiles:
-          local:
-            provider: aws
-            auth_type: access_key
-            region: {region}
-            settings: {{access_key_id: {s3_env.access_key_id}, secret_access_key: "{s3_env.secret_access_key}",
-                        endpoint_url: "{s3_env.endpoint}"}}
-        routes:
-          "s3://": local
-    """))
-    monkeypatch.setenv("OMEFS_CONFIG", str(path))
+    _route_all_s3(s3_env, tmp_path, monkeypatch, region)
     code, out, err = omefs(capsys, "mkdir", f"s3://made-in-{region}")
     assert (code, out) == (0, f"made: s3://made-in-{region}\n"), err
     fs = fsspec.filesystem("s3", skip_instance_cache=True, **s3_env.storage_options())
