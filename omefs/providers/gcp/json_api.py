@@ -14,9 +14,10 @@ its requests also costs about a millisecond and a half of client CPU.
 Auth: none for anonymous access (emulators, public buckets); otherwise the
 ``Authorization: Bearer`` token of the google-auth credentials omefs
 resolved (google-auth refreshes it; a 401 refreshes once and asks again).
-Errors are :class:`GCSError` (an ``OSError`` carrying the HTTP status and
-the API's reason, which :mod:`omefs.providers.error_mapping` reads); a 404
-is also a ``FileNotFoundError``.
+Errors are :class:`~omefs.errors.HTTPStatusError` (an ``OSError`` carrying
+the HTTP status and the API's reason, which
+:mod:`omefs.providers.error_mapping` reads); a 404 is also a
+``FileNotFoundError``.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ import time
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from omefs.errors import HTTPNotFoundError, HTTPStatusError
 from omefs.transfer.lean_http import LeanHTTP, Response
 
-__all__ = ["DROPPED_FIELDS", "GCSError", "GCSJsonAPI", "GCSNotFound"]
+__all__ = ["DROPPED_FIELDS", "GCSJsonAPI"]
 
 #: Object-resource fields no entry keeps: not asked for (``fields``), and dropped where a
 #: server sends them anyway (an emulator ignores ``fields``).
@@ -49,24 +51,7 @@ ATTEMPTS = 4
 RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
-class GCSError(OSError):
-    """A JSON-API answer that is not a success."""
-
-    def __init__(self, status: int, reason: str | None, message: str, url: str,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(f"{status} {reason or 'error'}: {message} ({url})")
-        #: The HTTP status and the API's reason (``notFound``, ``forbidden``…).
-        self.http_status = status
-        self.reason = reason
-        #: The answer's headers (``Retry-After``).
-        self.headers = dict(headers or {})
-
-
-class GCSNotFound(GCSError, FileNotFoundError):
-    """404: no such object or bucket."""
-
-
-def _error(answer: Response, url: str) -> GCSError:
+def _error(answer: Response, url: str) -> HTTPStatusError:
     reason, message = None, answer.body[:200].decode("utf-8", "replace")
     try:
         error = json.loads(answer.body)["error"]
@@ -78,13 +63,13 @@ def _error(answer: Response, url: str) -> GCSError:
     except (ValueError, KeyError, TypeError):
         pass
     where = url.split("?", 1)[0]
-    cls = GCSNotFound if answer.status == 404 else GCSError
+    cls = HTTPNotFoundError if answer.status == 404 else HTTPStatusError
     return cls(answer.status, reason, message, where, answer.headers)
 
 
 def _transient(exc: BaseException) -> bool:
     """Whether the same request may succeed in a moment (a refused connection will not)."""
-    if isinstance(exc, GCSError):
+    if isinstance(exc, HTTPStatusError):
         return exc.http_status in RETRY_STATUS
     if isinstance(exc, ConnectionRefusedError):
         return False
@@ -121,7 +106,7 @@ class GCSJsonAPI:
     def request(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
         """One exchange (idempotent: asked again, up to :data:`ATTEMPTS` times, after a 5xx,
         a 429 or a dropped connection, waiting as :mod:`omefs.retry` says); a non-2xx
-        answer raises :class:`GCSError`."""
+        answer raises :class:`~omefs.errors.HTTPStatusError`."""
         from omefs.retry import DEFAULT
 
         for attempt in range(1, ATTEMPTS + 1):
