@@ -120,8 +120,9 @@ class Provider:
     #: ``scheme -> "module:Class"`` of its fsspec filesystems; ``"*"`` for the default.
     filesystems: ClassVar[Mapping[str, str]] = {}
     #: ``"module:Class"`` of its obstore front (:mod:`omefs.providers.front`): listings and
-    #: ``info`` without the SDK stack, for commands whose bytes move through obstore; None: none.
-    front: ClassVar[str | None] = None
+    #: ``info`` without the SDK stack, for commands whose bytes move through obstore; or
+    #: ``scheme -> "module:Class"`` (``"*"`` for the default) as :attr:`filesystems`; None: none.
+    front: ClassVar[str | Mapping[str, str] | None] = None
     #: Module prefixes of parent libraries whose filesystems count as this provider's.
     foreign_modules: ClassVar[tuple[str, ...]] = ()
     #: The module whose import registers its auth resolvers, if any.

@@ -268,6 +268,8 @@ def open_front(url: str, auth: Any = None, options: dict[str, Any] | None = None
     scheme, sep, _ = url.partition("://")
     provider = provider_for_scheme(scheme.lower()) if sep else None
     spec = getattr(provider, "front", None) if provider is not None else None
+    if spec is not None and not isinstance(spec, str):
+        spec = spec.get(scheme.lower(), spec.get("*"))
     if not spec or "?" in url:
         return None
     from omefs.transfer.obstore_options import obstore_available

@@ -11,8 +11,9 @@ emulator.
   of S3: obstore lists and copies everything;
   none of s3fs, aiobotocore, botocore's clients (its service models), adlfs,
   azure-storage-blob or gcsfs is imported.
-* ``cp -r`` S3 -> Azure: the S3 side is the same; Azure writes carry ``Content-MD5``
-  through the Azure SDK (obstore cannot send it), so that route does load adlfs.
+* ``cp`` S3 -> Azure (a folder, with and without its slash, and one object): the S3 side
+  is the same; the Azure side asks ``info`` and writes with ``Content-MD5`` as plain HTTP
+  (omefs.providers.azure.blob_http), so none of those is imported either.
 * ``cp -r`` GCS -> S3 and ``ls`` of GCS: the GCS front lists and reads through the JSON
   API over plain HTTP (obstore cannot talk to the emulator) and obstore writes to S3;
   no SDK stack is imported, gcsfs and aiohttp included.
@@ -20,6 +21,7 @@ emulator.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
@@ -76,12 +78,20 @@ def test_cp_s3_to_s3_imports_no_sdk_stack(routed):
     assert loaded(modules, HEAVY) == []
 
 
-def test_cp_s3_to_azure_loads_only_the_azure_writer(routed):
+@pytest.mark.parametrize("args", [
+    ("-r", "s3://src/set/", "az://dst/set/"),
+    ("-r", "s3://src/set", "az://dst/set"),  # the destination's info is asked
+    ("s3://src/set/obj-4.bin", "az://dst/set/obj-4.bin"),  # one object
+])
+def test_cp_s3_to_azure_imports_no_sdk_stack(routed, args):
     env, _, az = routed
-    proc, modules = run_timed(env, "cp", "-r", "s3://src/set/", "az://dst/set/")
-    assert "5 copied" in proc.stdout
+    proc, modules = run_timed(env, "cp", *args)
+    assert ("5 copied" if "-r" in args else "1 copied") in proc.stdout
     assert az.cat("dst/set/obj-4.bin") == bytes([4]) * 1000
-    assert loaded(modules, ("s3fs", "aiobotocore", "botocore.client", "gcsfs")) == []
+    # every blob carries the MD5 the service checked on the way in
+    assert bytes(az.info("dst/set/obj-4.bin")["content_settings"]["content_md5"]) == \
+        hashlib.md5(bytes([4]) * 1000).digest()
+    assert loaded(modules, HEAVY) == []
 
 
 def test_ls_of_s3_imports_no_sdk_stack(routed):

@@ -46,6 +46,10 @@ class AzureProvider(Provider):
         "azure": "omefs.providers.azure.fs:OMEAzureFileSystem",
         "*": "omefs.providers.azure.fs:AzureBlobFileSystem",
     }
+    front: ClassVar[dict[str, str]] = {
+        "azure": "omefs.providers.azure.front:OMEAzureFront",
+        "*": "omefs.providers.azure.front:AzureFront",
+    }
     foreign_modules = ("adlfs",)
     auth_module = "omefs.providers.azure.auth"
     facade_hooks = "omefs.providers.azure.facade:AzureFacade"

@@ -22,14 +22,14 @@ their blocks without a tier, so omefs's set it right after the commit.
 from __future__ import annotations
 
 import contextvars
-import re
 from typing import Any, ClassVar
 
 import adlfs
 from adlfs.spec import _create_aio_blob_service_client
 from fsspec.asyn import sync_wrapper
 
-from omefs.encryption import EncryptionOptions, check_transport
+from omefs.encryption import EncryptionOptions
+from omefs.providers.azure.options import translate_options
 from omefs.providers.azure.uri import split_path
 from omefs.providers.class_aware import AsyncClassMixin
 from omefs.providers.error_mapping import ASYNC_METHODS, has_service_error, map_errors
@@ -80,24 +80,7 @@ class AzureBlobFileSystem(
     )
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        url = kwargs.pop("account_url", None) or kwargs.pop("endpoint_url", None)
-        kwargs.pop("region", None)
-        # A CA bundle (or False) for the blob service client (private CA, local TLS emulator),
-        # under the TLS policy (omefs.tls).
-        verify = _tls(self, kwargs, url)
-        self._omefs_client_kwargs: dict[str, Any] = (
-            {} if verify is True else {"connection_verify": verify})
-        self._omefs_account_url = url.rstrip("/") if url else None
-        if self.encryption is not None:
-            from omefs.providers.azure.encryption import request_hook
-
-            check_transport(self.encryption, url or _blob_endpoint(kwargs.get("connection_string"))
-                            or "https://blob.core.windows.net", "azure")
-            # every request of the service client carries the setting
-            self._omefs_client_kwargs["raw_request_hook"] = request_hook(self.encryption)
-        if url and not kwargs.get("account_name"):
-            kwargs["account_name"] = _account_from_url(url)
-        return kwargs
+        return translate_options(self, kwargs)
 
     def invalidate_cache(self, path: str | None = None) -> None:
         """Forget the cached listing of ``path`` and of every folder above it.
@@ -263,42 +246,6 @@ class AzureBlobFileSystem(
             credential = {"account_name": self.account_name, "account_key": self.account_key}
         self.service_client = self._omefs_client(url, credential)
         return None
-
-
-def _tls(fs: Any, kwargs: dict[str, Any], url: str | None) -> bool | str:
-    """The TLS policy (:mod:`omefs.tls`) for the blob endpoint; the certificate setting."""
-    from omefs.tls import endpoint_policy
-
-    tls = {"verify": kwargs.pop("connection_verify", kwargs.pop("verify", None)),
-           "ca_bundle": kwargs.pop("ca_bundle", None), "allow_http": kwargs.pop("allow_http", None)}
-    text = kwargs.get("connection_string") or ""
-    fields = dict(p.split("=", 1) for p in str(text).split(";") if "=" in p)
-    endpoint = url or fields.get("BlobEndpoint")
-    if not endpoint and fields.get("DefaultEndpointsProtocol", "").lower() == "http":
-        endpoint = f"http://{fields.get('AccountName', '')}.blob.{fields.get('EndpointSuffix', '')}"
-    secret = any(kwargs.get(k) for k in ("account_key", "credential", "sas_token", "client_secret"))
-    secret = secret or "AccountKey" in fields or "SharedAccessSignature" in fields
-    settings = dict(getattr(getattr(fs, "auth_config", None), "settings", None) or {})
-    return endpoint_policy(endpoint, credentials=bool(secret) and not kwargs.get("anon"),
-                           provider="azure", options=tls, settings=settings)
-
-
-def _blob_endpoint(connection_string: Any) -> str | None:
-    """The ``BlobEndpoint`` of a connection string (None without one)."""
-    for part in str(connection_string or "").split(";"):
-        name, _, value = part.partition("=")
-        if name.strip().lower() == "blobendpoint":
-            return value.strip()
-    return None
-
-
-def _account_from_url(url: str) -> str | None:
-    """The account name in an account URL (host ``ACCOUNT.blob…`` or path ``/ACCOUNT`` for emulators)."""
-    match = re.match(r"^https?://([^./:]+)\.blob\.", url)
-    if match:
-        return match.group(1)
-    match = re.match(r"^https?://[^/]+/([^/?]+)", url)
-    return match.group(1) if match else None
 
 
 class OMEAzureFileSystem(AzureBlobFileSystem):

@@ -9,11 +9,13 @@ resolved it (never resolved a second time), else from adlfs's credential.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from omefs.transfer.obstore_options import client_options, expiry, retry_config
 
-__all__ = ["AzureTokenCredentialProvider", "azure_settings", "build_azure_store", "STORAGE_SCOPE"]
+__all__ = ["AzureTokenCredentialProvider", "azure_settings", "build_azure_store", "STORAGE_SCOPE",
+           "sync_token_credential"]
 
 STORAGE_SCOPE = "https://storage.azure.com/.default"
 
@@ -70,9 +72,9 @@ def azure_settings(fs: Any) -> dict[str, Any]:
     if not out["endpoint"] and getattr(fs, "account_host", None):
         out["endpoint"] = f"https://{fs.account_host}"
     if not out["account_name"] and out["endpoint"]:
-        from omefs.providers.azure.fs import _account_from_url
+        from omefs.providers.azure.options import account_from_url
 
-        out["account_name"] = _account_from_url(out["endpoint"])
+        out["account_name"] = account_from_url(out["endpoint"])
     return out
 
 
@@ -84,6 +86,19 @@ def _token_credential(fs: Any, credential: Any) -> Any:
         return AzureTokenCredentialProvider(creds.sdk)
     if credential is not None and hasattr(credential, "get_token"):
         return AzureTokenCredentialProvider(credential, getattr(fs, "loop", None))
+    return None
+
+
+def sync_token_credential(fs: Any, credential: Any) -> Callable[[], str] | None:
+    """A function giving a current bearer token for Azure Storage, from a *sync* credential
+    (omefs's resolved one, else the filesystem's), or None where there is only an async one."""
+    from omefs.providers.filesystem import credentials_of
+
+    creds = credentials_of(fs)
+    for candidate in (getattr(creds, "sdk", None) if creds is not None else None, credential):
+        get_token = getattr(candidate, "get_token", None)
+        if get_token is not None and not inspect.iscoroutinefunction(get_token):
+            return lambda: str(get_token(STORAGE_SCOPE).token)
     return None
 
 

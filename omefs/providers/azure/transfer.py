@@ -116,7 +116,7 @@ class AzureTransferHooks(TransferHooks):
                                   sent: Callable[[], Fingerprint]) -> WriteResult:
         from omefs.providers.azure.checked_write import put_blob_checked
 
-        return await put_blob_checked(ep, path, data, sent)
+        return await put_blob_checked(rt, ep, path, data, sent)
 
     async def write_stream_checked(self, rt: Runtime, ep: Endpoint, path: str,
                                    chunks: AsyncIterator[Any], *, part_size: int,

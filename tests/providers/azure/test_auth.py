@@ -79,6 +79,25 @@ def test_client_secret_reads_and_writes(entra, azurite_oauth, tls_files):
     assert SECRET not in repr(creds) + repr(creds.storage_options()) + str(who)
 
 
+def test_client_secret_writes_as_plain_http_with_its_token(entra, azurite_oauth, tls_files):
+    """The copy engine's Put Blob goes without the SDK client, with the credential's bearer token."""
+    import hashlib
+
+    from omefs.providers.azure.blob_http import BlobHTTP
+
+    auth = {"provider": "azure", "auth_type": "client_secret", "settings": entra_settings(
+        entra, azurite_oauth, tls_files, client_id="app-secret", client_secret=SECRET)}
+    azurite_oauth.blob_service_client().create_container("plain")
+    fs = fs_for(auth)
+    lean = BlobHTTP.for_fs(fs)
+    assert lean is not None and "token" in repr(lean)
+    data = b"through a bearer token" * 100
+    lean.put_blob("plain", "t.bin", data, hashlib.md5(data).digest())
+    assert fs.cat("plain/t.bin") == data
+    assert bytes(fs.info("plain/t.bin")["content_settings"]["content_md5"]) == hashlib.md5(data).digest()
+    assert resolve(auth).token() not in repr(lean)
+
+
 def test_client_secret_from_environment_and_refused(entra, azurite_oauth, tls_files, monkeypatch):
     monkeypatch.setenv("AZURE_TENANT_ID", entra.tenant)
     monkeypatch.setenv("AZURE_CLIENT_ID", "app-secret")
