@@ -40,6 +40,8 @@ __all__ = [
     "IsAReleaseError",
     "AlreadyExistsError",
     "TruncatedBodyError",
+    "HTTPStatusError",
+    "HTTPNotFoundError",
     "ArchivedObjectError",
     "VersioningNotEnabledError",
     "ConnectionFailedError",
@@ -236,6 +238,25 @@ class AlreadyExistsError(OmefsError, FileExistsError):
 class TruncatedBodyError(OSError):
     """A response body ended before the promised number of bytes (OCI; retried, so an
     ``OSError`` as the SDK's own transport errors are, not an :class:`OmefsError`)."""
+
+
+class HTTPStatusError(OSError):
+    """A service's answer that is not a success, to one of omefs's own plain HTTP clients
+    (GCS's JSON API without gcsfs). It carries the HTTP status, the service's reason code
+    (``notFound``, ``forbidden``…) and the answer's headers (``Retry-After``);
+    :mod:`omefs.providers.error_mapping` reads them as it reads an SDK's errors, and a
+    filesystem's public methods raise the mapped :class:`OmefsError`."""
+
+    def __init__(self, status: int, reason: str | None, message: str, where: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(redact_text(f"{status} {reason or 'error'}: {message} ({where})"))
+        self.http_status = status
+        self.reason = reason
+        self.headers = dict(headers or {})
+
+
+class HTTPNotFoundError(HTTPStatusError, FileNotFoundError):
+    """:class:`HTTPStatusError` for a 404: no such object or bucket."""
 
 
 # -- internal: raised and caught inside omefs, never by a public call ---------------------

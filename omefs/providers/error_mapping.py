@@ -148,6 +148,11 @@ def _code_and_status(exc: BaseException) -> tuple[str | None, int | None]:
     # gcsfs HttpError
     if type(exc).__name__ == "HttpError" and hasattr(exc, "code"):
         return getattr(exc, "reason", None) or None, _int(getattr(exc, "code", None))
+    # omefs's own HTTP clients (a provider's lean JSON-API reads and listings)
+    http_status = getattr(exc, "http_status", None)
+    if isinstance(http_status, int):
+        reason = getattr(exc, "reason", None)
+        return (str(reason) if reason else None), http_status
     # PyGithub GithubException
     if hasattr(exc, "status") and type(exc).__module__.startswith("github"):
         return None, _int(getattr(exc, "status", None))

@@ -174,6 +174,17 @@ class TransferHooks:
         """Whether an interrupted multipart write can leave an upload behind to abort."""
         return False
 
+    # -- reading ------------------------------------------------------------------------
+    async def read_whole(self, rt: Runtime, ep: Endpoint, path: str) -> Any:
+        """The whole object in one request, where no obstore store serves it (a bytes-like
+        object): the filesystem's ``cat_file`` by default."""
+        return await rt.run(ep.fs.cat_file, path)
+
+    async def read_range(self, rt: Runtime, ep: Endpoint, path: str, start: int, end: int) -> Any:
+        """Bytes ``[start, end)`` of the object in one request, where no obstore store serves
+        it: the filesystem's ``cat_file`` by default."""
+        return await rt.run(ep.fs.cat_file, path, start=start, end=end)
+
     # -- writing ------------------------------------------------------------------------
     async def write_whole(self, rt: Runtime, ep: Endpoint, path: str, data: Any,
                           **options: Any) -> WriteResult:

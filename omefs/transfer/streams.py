@@ -2,7 +2,10 @@
 
 Readers (source side):
 
-* :func:`read_whole` — one object in one request (small objects);
+* :func:`read_whole` — one object in one request (small objects): through
+  obstore where the provider builds a store, else the provider's hook
+  (the filesystem's ``cat_file`` by default; a lean HTTP GET where the
+  provider has one);
 * :func:`iter_chunks` — an async iterator of chunks in order, either one
   streamed GET (cheapest on servers that slice the whole object for each
   Range request, like moto, and on loopback where one connection is not
@@ -91,8 +94,7 @@ async def read_whole(rt: Runtime, ep: Endpoint, path: str) -> Any:
         store, key = located
         result = await obstore.get_async(store, key)
         return await result.bytes_async()
-    data = await rt.run(ep.fs.cat_file, path)
-    return data
+    return await ep.hooks.read_whole(rt, ep, path)
 
 
 async def _ordered_window(
@@ -165,7 +167,7 @@ async def iter_chunks(rt: Runtime, ep: Endpoint, path: str, size: int, chunk: in
 
     def fsspec_fetch(start: int, end: int) -> Callable[[], Awaitable[Any]]:
         async def fetch() -> Any:
-            data = await rt.run(ep.fs.cat_file, path, start=start, end=end)
+            data = await ep.hooks.read_range(rt, ep, path, start, end)
             if len(data) != end - start:
                 raise IntegrityError(f"range {start}-{end} returned {len(data)} bytes")
             return data

@@ -4,7 +4,8 @@ does not use.
 Each test runs the CLI in a subprocess as a user would — the servers reached through a
 routing config (``OMEFS_CONFIG``), no flags — under ``python -X importtime``, and reads
 the modules it imported from that report (the CLI ends with ``os._exit``, so nothing
-can be asked of the process at exit). Servers: moto (S3) and Azurite (Azure).
+can be asked of the process at exit). Servers: moto (S3), Azurite (Azure) and the GCS
+emulator.
 
 * ``cp -r`` S3 -> S3 within a bucket (obstore's server-side copy) and ``ls``/``ls -r``
   of S3: obstore lists and copies everything;
@@ -13,6 +14,9 @@ can be asked of the process at exit). Servers: moto (S3) and Azurite (Azure).
 * ``cp`` S3 -> Azure (a folder, with and without its slash, and one object): the S3 side
   is the same; the Azure side asks ``info`` and writes with ``Content-MD5`` as plain HTTP
   (omefs.providers.azure.blob_http), so none of those is imported either.
+* ``cp -r`` GCS -> S3 and ``ls`` of GCS: the GCS front lists and reads through the JSON
+  API over plain HTTP (obstore cannot talk to the emulator) and obstore writes to S3;
+  no SDK stack is imported, gcsfs and aiohttp included.
 """
 
 from __future__ import annotations
@@ -97,3 +101,30 @@ def test_ls_of_s3_imports_no_sdk_stack(routed):
         names = ["set/"] if not flags else [f"set/obj-{i}.bin" for i in range(5)]
         assert proc.stdout.split()[1::2] == names, flags
         assert loaded(modules, HEAVY) == [], flags
+
+
+@pytest.fixture
+def routed_gcs(s3_env, gcs_env, tmp_path):
+    """The CLI's environment: a routing config sending gs:// to the GCS emulator, s3:// to moto."""
+    config = routing_document(s3=s3_env, gcs=gcs_env)
+    path = tmp_path / "omefs.yaml"
+    path.write_text(yaml.safe_dump(config))
+    gcs = fsspec.filesystem("gcs", skip_instance_cache=True, **gcs_env.storage_options())
+    gcs.mkdir("gsrc")
+    gcs.pipe({f"gsrc/set/obj-{i}.bin": bytes([i]) * 1000 for i in range(5)})
+    s3 = fsspec.filesystem("s3", skip_instance_cache=True, **s3_env.storage_options())
+    s3.mkdir("dst")
+    return cli_env(OMEFS_CONFIG=str(path)), s3
+
+
+def test_cp_gcs_to_s3_imports_no_sdk_stack(routed_gcs):
+    env, s3 = routed_gcs
+    proc, modules = run_timed(env, "cp", "-r", "gs://gsrc/set/", "s3://dst/set/")
+    assert "5 copied" in proc.stdout
+    assert s3.cat("dst/set/obj-2.bin") == bytes([2]) * 1000
+    assert loaded(modules, (*HEAVY, "aiohttp", "google.cloud")) == []
+    for flags in ((), ("-R",)):
+        proc, modules = run_timed(env, "ls", *flags, "gs://gsrc/")
+        names = ["set/"] if not flags else [f"set/obj-{i}.bin" for i in range(5)]
+        assert proc.stdout.split()[1::2] == names, flags
+        assert loaded(modules, (*HEAVY, "aiohttp")) == [], flags

@@ -1,7 +1,8 @@
 """Google Cloud Storage: ``gs://BUCKET/PATH``.
 
-Modules: :mod:`.auth` (every GCP auth type, through google-auth) and
-:mod:`.fs` (the ``gs://`` filesystem on gcsfs).
+Modules: :mod:`.auth` (every GCP auth type, through google-auth),
+:mod:`.fs` (the ``gs://`` filesystem on gcsfs) and :mod:`.front` (its
+listings and reads through the JSON API, without gcsfs).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class GCSProvider(Provider):
     transfer_hooks = "omefs.providers.gcp.transfer:GCSTransferHooks"
     versions_hooks = "omefs.providers.gcp.versions:GCSVersionHooks"
     filesystems: ClassVar[dict[str, str]] = {"*": "omefs.providers.gcp.fs:GCSFileSystem"}
+    front = "omefs.providers.gcp.front:GCSFront"
     foreign_modules = ("gcsfs",)
     auth_module = "omefs.providers.gcp.auth"
     facade_hooks = "omefs.providers.gcp.facade:GCSFacade"

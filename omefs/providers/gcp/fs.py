@@ -20,26 +20,22 @@ from typing import Any, ClassVar
 import gcsfs.core
 import gcsfs.retry
 
-from omefs.encryption import EncryptionOptions, check_transport
+from omefs.encryption import EncryptionOptions
 from omefs.providers.class_aware import WRITE_CLASS, AsyncClassMixin, write_class
 from omefs.providers.error_mapping import ASYNC_METHODS, map_errors
 from omefs.providers.filesystem import AuthMixin
 from omefs.providers.gcp import encryption as gcs_encryption
 from omefs.providers.gcp.classes import with_class
+from omefs.providers.gcp.entries import HIDDEN_FOLDER, shows_hidden
+from omefs.providers.gcp.entries import hidden as _hidden
+from omefs.providers.gcp.options import translate_options
 from omefs.providers.gcp.prefetch import detach_prefetcher
 from omefs.providers.versioned import VersionedMixin
 
 __all__ = ["GCSFileSystem", "GCSFile", "HIDDEN_FOLDER"]
 
-#: Where the OME facade's multipart parts wait (``omefs.providers.gcp.facade``): a folder of
-#: the bucket that listings and globs skip unless they look inside it.
-HIDDEN_FOLDER = ".omefs-multipart"
 #: The requests that start an upload and carry the object resource.
 _STARTS_UPLOAD = ("multipart", "resumable")
-
-
-def _hidden(key: str) -> bool:
-    return key == HIDDEN_FOLDER or key.startswith(HIDDEN_FOLDER + "/")
 
 
 class GCSFile(gcsfs.core.GCSFile):  # type: ignore[misc]
@@ -85,7 +81,7 @@ class GCSFileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOption
         bucket, key, _ = self.split_path(path)
         asked = f"{key.rstrip('/')}/{kwargs.get('prefix') or ''}".lstrip("/") if key else str(
             kwargs.get("prefix") or "")
-        if _hidden(asked.rstrip("/")) or asked.startswith(HIDDEN_FOLDER + "/"):
+        if shows_hidden(asked):
             return items, prefixes
         start = len(bucket) + 1
         items = [i for i in items if not _hidden(str(i.get("name", ""))[start:])]
@@ -93,24 +89,8 @@ class GCSFileSystem(VersionedMixin, AuthMixin, AsyncClassMixin, EncryptionOption
         return items, prefixes
 
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        from omefs.tls import POLICY_OPTIONS, endpoint_policy
-
-        kwargs.pop("region", None)  # GCS buckets carry their own location
-        # The TLS policy (omefs.tls); gcsfs checks certificates with the system's CAs.
-        tls = {k: kwargs.pop(k, None) for k in POLICY_OPTIONS}
         settings = dict(getattr(getattr(self, "auth_config", None), "settings", None) or {})
-        verify = endpoint_policy(kwargs.get("endpoint_url"), provider="gcs", options=tls,
-                                 settings=settings, credentials=kwargs.get("token") != "anon")
-        if verify is not True:
-            from omefs.errors import ConfigError
-
-            raise ConfigError("gcs: ca_bundle and verify=False are not supported (gcsfs checks "
-                              "certificates with the system's CAs); accepted: a CA added to the "
-                              "system's store, or SSL_CERT_FILE naming a bundle")
-        if self.encryption is not None:
-            check_transport(self.encryption, kwargs.get("endpoint_url")
-                            or "https://storage.googleapis.com", "gcs")
-        return kwargs
+        return translate_options(kwargs, self.encryption, settings)
 
     async def _call(self, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
         """gcsfs's request, with the storage class of the write in progress added to the

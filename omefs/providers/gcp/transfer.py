@@ -8,6 +8,9 @@
   the upload's answer holds the object's MD5), so no metadata GET follows.
 * A composed (multipart) object has only a CRC32C, which gcsfs's ``info``
   shows and obstore's ``head`` does not.
+* Reads that obstore does not serve (an emulator, a private endpoint) go
+  through the JSON API over plain HTTP where nothing needs gcsfs
+  (:mod:`omefs.providers.gcp.reads`).
 """
 
 from __future__ import annotations
@@ -84,6 +87,32 @@ class GCSTransferHooks(TransferHooks):
 
     def same_account(self, a: Any, b: Any) -> bool:
         return a is b or gcs_identity(a) == gcs_identity(b)
+
+    def _lean(self, ep: Endpoint, path: str) -> Any:
+        """The JSON API that reads ``path`` without gcsfs (:mod:`.reads`), or None."""
+        if ep.names_version(path):
+            return None
+        from omefs.providers.gcp.reads import lean_api
+
+        return lean_api(ep.fs)
+
+    async def read_whole(self, rt: Runtime, ep: Endpoint, path: str) -> Any:
+        api = self._lean(ep, path)
+        if api is None:
+            return await super().read_whole(rt, ep, path)
+        from omefs.providers.gcp.reads import download
+
+        bucket, key = ep.split(path)
+        return await rt.run(download, api, bucket, key)
+
+    async def read_range(self, rt: Runtime, ep: Endpoint, path: str, start: int, end: int) -> Any:
+        api = self._lean(ep, path)
+        if api is None:
+            return await super().read_range(rt, ep, path, start, end)
+        from omefs.providers.gcp.reads import download
+
+        bucket, key = ep.split(path)
+        return await rt.run(download, api, bucket, key, start, end)
 
     async def write_whole(self, rt: Runtime, ep: Endpoint, path: str, data: Any,
                           **options: Any) -> WriteResult:
