@@ -24,13 +24,14 @@ def _has_any(annotation: object) -> bool:
 def _namespace() -> dict[str, object]:
     """Names that modules import only for type checking, so that their hints resolve."""
     import requests
+    from fsspec.callbacks import Callback
 
     from omefs.config import AuthConfig
     from omefs.transfer.report import TransferReport
     from omefs.uri import ObjectURI
 
     return {"AuthConfig": AuthConfig, "TransferReport": TransferReport, "ObjectURI": ObjectURI,
-            "requests": requests}
+            "requests": requests, "Callback": Callback}
 
 
 def _callables() -> typing.Iterator[tuple[str, object]]:

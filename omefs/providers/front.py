@@ -246,9 +246,12 @@ class StoreFront(AuthMixin, _FrontOptions):
         Only a class already imported can have instances, so this never imports
         it (a front exists to keep the SDK stack out of short commands): None then.
         """
-        from fsspec.registry import registry
+        import sys
 
-        found = registry.get(self.protocol[0])
+        fsspec_registry = sys.modules.get("fsspec.registry")
+        if fsspec_registry is None:  # fsspec itself not imported: no filesystem was made
+            return None
+        found = fsspec_registry.registry.get(self.protocol[0])
         return found if isinstance(found, type) else None
 
     def invalidate_cache(self, path: str | None = None) -> None:

@@ -17,9 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
-
-from fsspec.callbacks import Callback
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from omefs.errors import (
     ConfigError,
@@ -29,7 +27,6 @@ from omefs.errors import (
     TransferInterrupted,
 )
 from omefs.providers.error_mapping import translate
-from omefs.transfer.distribute import Batch, distribute, run_batch
 from omefs.transfer.endpoints import Endpoint, EndpointSpec
 from omefs.transfer.engine import Engine
 from omefs.transfer.options import (
@@ -43,7 +40,10 @@ from omefs.transfer.report import TransferItem, TransferReport
 from omefs.transfer.streams import Runtime
 from omefs.types import AuthLike, Executor, StorageOptions
 
-__all__ = ["copy", "sync", "run_coroutine", "Batch", "run_batch"]
+if TYPE_CHECKING:
+    from fsspec.callbacks import Callback
+
+__all__ = ["copy", "sync", "run_coroutine"]
 
 log = logging.getLogger("omefs.transfer")
 T = TypeVar("T")
@@ -158,6 +158,8 @@ async def _transfer_async(src: str, dst: str, opts: TransferOptions, src_auth: A
         if executor is not None and len(plan.tasks) > 1 and not opts.dry_run:
             gathered: list[TransferItem] = []
             try:
+                from omefs.transfer.distribute import distribute
+
                 items = await distribute(rt, executor, src_ep, dst_ep, opts, plan.tasks, progress,
                                          operation, gathered)
             except asyncio.CancelledError:

@@ -32,9 +32,7 @@ import posixpath
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
-from fsspec.callbacks import Callback
+from typing import TYPE_CHECKING, Any
 
 from omefs.errors import NotFoundError, TransferError
 from omefs.sizes import MiB
@@ -48,6 +46,9 @@ from omefs.transfer.report import TransferItem, TransferReport
 from omefs.transfer.streams import Runtime
 from omefs.transfer.verify import Fingerprint, fingerprint_from_info
 from omefs.types import AuthLike, StorageOptions
+
+if TYPE_CHECKING:
+    from fsspec.callbacks import Callback
 
 __all__ = ["bulk_download", "bulk_upload", "local_path_for", "join_with_tail_overlap"]
 
@@ -93,7 +94,7 @@ def _inside(root: str, path: str) -> bool:
 
 
 def _progress_callback(callback: Callback | None, progress: ProgressFn | bool | None,
-                       desc: str) -> tuple[Callback, ProgressFn | None]:
+                       desc: str) -> tuple[Callback | None, ProgressFn | None]:
     fn = progress if callable(progress) else None
     return make_callback(callback, progress is True, desc=desc), fn
 

@@ -26,17 +26,18 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from fsspec.callbacks import Callback, NoOpCallback
+if TYPE_CHECKING:  # fsspec is imported only where a callback or a bar is asked for
+    from fsspec.callbacks import Callback
 
 __all__ = ["Progress", "Throttle", "make_callback"]
 
 T = TypeVar("T")
 
 
-def make_callback(callback: Callback | None, progress: bool, desc: str = "copy") -> Callback:
-    """The callback to drive: the caller's, a tqdm bar, or a no-op."""
+def make_callback(callback: Callback | None, progress: bool, desc: str = "copy") -> Callback | None:
+    """The callback to drive: the caller's, a tqdm bar, or None (nothing to report to)."""
     if callback is not None:
         return callback
     if progress:
@@ -44,15 +45,16 @@ def make_callback(callback: Callback | None, progress: bool, desc: str = "copy")
 
         return TqdmCallback(tqdm_kwargs={"desc": desc, "unit": "B", "unit_scale": True,
                                          "unit_divisor": 1024, "dynamic_ncols": True})
-    return NoOpCallback()
+    return None
 
 
 class Progress:
-    """Thread-safe wrapper around an fsspec callback (workers report from threads too)."""
+    """Thread-safe wrapper around an fsspec callback (workers report from threads too);
+    without one, only the count of bytes done is kept."""
 
     def __init__(self, callback: Callback | None = None,
                  on_item: Callable[[Any], None] | None = None) -> None:
-        self.callback = callback or NoOpCallback()
+        self.callback = callback
         self.on_item = on_item
         self._lock = threading.Lock()
         self.done = 0
@@ -76,6 +78,8 @@ class Progress:
             self._stop()
 
     def set_size(self, size: int) -> None:
+        if self.callback is None:
+            return
         with self._lock:
             self._call(self.callback.set_size, size)
 
@@ -84,12 +88,16 @@ class Progress:
             return
         with self._lock:
             self.done += n
-            self._call(self.callback.relative_update, n)
+            if self.callback is not None:
+                self._call(self.callback.relative_update, n)
 
     def item(self, item: Any) -> None:
+        if self.callback is None and self.on_item is None:
+            return
         with self._lock:
             try:
-                self.callback.call("item", item=item)
+                if self.callback is not None:
+                    self.callback.call("item", item=item)
                 if self.on_item is not None:
                     self.on_item(item)
             except Exception:  # noqa: BLE001 - a user hook must not break a transfer

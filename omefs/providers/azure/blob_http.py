@@ -6,7 +6,7 @@ cannot send that header, and the Azure SDK's pipeline costs one to two
 milliseconds of client CPU per request (and adlfs, azure-storage-blob and
 aiohttp a quarter of a second to import). A Put Blob is one HTTP request
 once it is authorised, so :class:`BlobHTTP` sends it through
-:class:`~omefs.transfer.lean_http.LeanHTTP` and leaves the authorisation
+:class:`~omefs.lean_http.LeanHTTP` and leaves the authorisation
 to what already does it:
 
 * an **account key** (a connection string's ``AccountKey``, ``account_key=``):
@@ -69,7 +69,7 @@ class BlobHTTP:
 
     def __init__(self, endpoint: str, *, account_name: str, account_key: str | None = None,
                  sas_token: str | None = None, credential: Any = None, verify: bool | str = True) -> None:
-        from omefs.transfer.lean_http import LeanHTTP
+        from omefs.lean_http import LeanHTTP
 
         self.endpoint = endpoint.rstrip("/")
         self.account_name = account_name
@@ -96,8 +96,8 @@ class BlobHTTP:
 
     @classmethod
     def _make(cls, fs: Any) -> BlobHTTP | None:
+        from omefs.lean_http import proxied
         from omefs.providers.azure.store import azure_settings, sync_token_credential
-        from omefs.transfer.lean_http import proxied
         from omefs.transfer.obstore_options import obstore_available
 
         if getattr(fs, "encryption", None) is not None or getattr(fs, "location_mode", None) not in (

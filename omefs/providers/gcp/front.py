@@ -63,8 +63,8 @@ class GCSFront(StoreFront):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from omefs.lean_http import proxied
         from omefs.providers.gcp.json_api import GCSJsonAPI
-        from omefs.transfer.lean_http import proxied
 
         opts = self.storage_options
         token = opts.get("token")

@@ -4,7 +4,7 @@ gcsfs reaches the JSON API through aiohttp, and importing it (with the
 google libraries it pulls in) is a large part of a short command; each of
 its requests also costs about a millisecond and a half of client CPU.
 :class:`GCSJsonAPI` makes the same requests through
-:class:`omefs.transfer.lean_http.LeanHTTP`:
+:class:`omefs.lean_http.LeanHTTP`:
 
 * ``objects.get`` (metadata), ``objects.list`` (``prefix``, ``delimiter``,
   ``pageToken`` paging, ``fields`` so that answers hold only what entries
@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from omefs.errors import HTTPNotFoundError, HTTPStatusError
-from omefs.transfer.lean_http import LeanHTTP, Response
+from omefs.lean_http import LeanHTTP, Response
 
 __all__ = ["DROPPED_FIELDS", "GCSJsonAPI"]
 

@@ -45,8 +45,8 @@ def lean_api(fs: Any) -> Any:
 
 def _for_full(fs: Any) -> Any:
     """The JSON API for a gcsfs-based filesystem whose requests it can make, else None."""
+    from omefs.lean_http import proxied
     from omefs.providers.gcp.options import uses_client_certificate
-    from omefs.transfer.lean_http import proxied
 
     location = getattr(fs, "_location", None)
     if (not isinstance(location, str) or getattr(fs, "encryption", None) is not None

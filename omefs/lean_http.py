@@ -1,4 +1,4 @@
-"""Plain HTTP requests for the copy engine's hot path: keep-alive ``http.client`` connections.
+"""Plain HTTP requests for the data path: keep-alive ``http.client`` connections.
 
 obstore moves most bytes, but it cannot send a digest with every write
 (Azure's ``Content-MD5``) and cannot talk to every emulator. The SDK

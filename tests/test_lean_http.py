@@ -1,4 +1,4 @@
-"""omefs.transfer.lean_http on a local HTTP/1.1 server: keep-alive reuse, a connection the
+"""omefs.lean_http on a local HTTP/1.1 server: keep-alive reuse, a connection the
 server closed while idle, bodies both ways, and the proxy check."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from omefs.transfer.lean_http import LeanHTTP, proxied
+from omefs.lean_http import LeanHTTP, proxied
 
 
 class _Handler(BaseHTTPRequestHandler):
