@@ -113,3 +113,20 @@ def test_an_empty_destination_is_listed_without_adlfs(azure_env, az):
     assert front._full is None  # nothing asked of adlfs
     found = front.find("lean/full", detail=True)
     assert bytes(found["lean/full/one.bin"]["content_settings"]["content_md5"]) == MD5
+
+
+def test_blocks_are_staged_with_their_md5_and_committed_with_the_whole_one(azure_env, az):
+    from omefs.providers.azure.checked_write import block_id
+
+    lean = keyed(azure_env)
+    pieces = [DATA[i:i + 5000] for i in range(0, len(DATA), 5000)]
+    ids = [block_id("0" * 32, i) for i in range(len(pieces))]
+    for i, piece in zip(ids, pieces, strict=True):
+        lean.put_block("lean", "blocks.bin", i, memoryview(piece), hashlib.md5(piece).digest())
+    assert not az.exists("lean/blocks.bin")  # staged blocks are invisible
+    with pytest.raises(AzureHTTPError) as bad:
+        lean.put_block("lean", "blocks.bin", ids[0], pieces[0], hashlib.md5(b"x").digest())
+    assert is_md5_refusal(bad.value)
+    lean.put_block_list("lean", "blocks.bin", ids, MD5)
+    assert az.cat("lean/blocks.bin") == DATA
+    assert bytes(az.info("lean/blocks.bin")["content_settings"]["content_md5"]) == MD5
