@@ -24,10 +24,10 @@ headers are the SDK client's), a request hook, a secondary location, a
 proxy in the environment (``http.client`` goes through none) — keeps the
 SDK client: :meth:`BlobHTTP.for_fs` answers None and the caller uses adlfs's.
 
-A refusal becomes :class:`AzureHTTPError` with the service's ``status_code``
-and ``error_code`` (``x-ms-error-code``), which :mod:`omefs.providers.error_mapping`
+A refusal becomes :class:`~omefs.errors.HTTPStatusError` with the status
+and ``x-ms-error-code`` as its reason, which :mod:`omefs.providers.error_mapping`
 and the engine's retry policy read as they read the SDK's errors; a 404 is
-also a :class:`FileNotFoundError`.
+:class:`~omefs.errors.HTTPNotFoundError`, also a :class:`FileNotFoundError`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["API_VERSION", "AzureHTTPError", "BlobHTTP", "BlobNotFoundError"]
+from omefs.errors import HTTPNotFoundError, HTTPStatusError
+
+__all__ = ["API_VERSION", "BlobHTTP"]
 
 #: The REST API version every request names (the one obstore's SAS tokens are made for).
 API_VERSION = "2023-11-03"
@@ -46,27 +48,15 @@ API_VERSION = "2023-11-03"
 _SAS_LIFETIME = timedelta(minutes=15)
 
 
-class AzureHTTPError(OSError):
-    """Azure refused a request; ``status_code`` and ``error_code`` are the service's."""
-
-    def __init__(self, message: str, *, status_code: int, error_code: str | None) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.error_code = error_code or ""
-
-
-class BlobNotFoundError(AzureHTTPError, FileNotFoundError):
-    """404: the blob (or its container) does not exist."""
-
-
-def _error(method: str, what: str, status: int, headers: dict[str, str], body: bytes) -> AzureHTTPError:
+def _error(method: str, what: str, status: int, headers: dict[str, str], body: bytes) -> HTTPStatusError:
+    """Azure's refusal as omefs's plain-HTTP error: the status, ``x-ms-error-code`` as the
+    reason, the ``<Message>`` of the body."""
     code = headers.get("x-ms-error-code")
     text = body.decode("utf-8", "replace")
     start, end = text.find("<Message>"), text.find("</Message>")
-    detail = text[start + 9:end].splitlines()[0] if 0 <= start < end else ""
-    message = f"{method} {what}: {status} {code or ''}".rstrip() + (f": {detail}" if detail else "")
-    cls = BlobNotFoundError if status == 404 else AzureHTTPError
-    return cls(message, status_code=status, error_code=code)
+    detail = text[start + 9:end].splitlines()[0] if 0 <= start < end else method
+    cls = HTTPNotFoundError if status == 404 else HTTPStatusError
+    return cls(status, code, detail, f"{method} {what}", headers)
 
 
 def _wire(block_id: str) -> str:
@@ -224,7 +214,7 @@ class BlobHTTP:
         return answer.headers
 
     def properties(self, container: str, blob: str) -> dict[str, str]:
-        """Get Blob Properties: the blob's headers, lower-case (404: :class:`BlobNotFoundError`)."""
+        """Get Blob Properties: the blob's headers, lower-case (404: :class:`~omefs.errors.HTTPNotFoundError`)."""
         url, headers = self._authorised("HEAD", container, blob)
         answer = self._http.request("HEAD", url, headers=headers)
         if answer.status != 200:

@@ -72,12 +72,11 @@ def block_id(upload: str, index: int) -> str:
 
 def is_md5_refusal(exc: BaseException) -> bool:
     """Whether Azure refused a write because its ``Content-MD5`` did not match the body."""
-    from omefs.providers.error_mapping import exception_chain
+    from omefs.providers.error_mapping import _code_and_status, exception_chain
 
     for link in exception_chain(exc):
-        status = getattr(link, "status_code", None)
-        code = str(getattr(link, "error_code", "") or "")
-        if status == 400 and ("md5" in code.lower() or "md5" in str(link).lower()):
+        code, status = _code_and_status(link)
+        if status == 400 and ("md5" in str(code or "").lower() or "md5" in str(link).lower()):
             return True
     return False
 

@@ -88,7 +88,7 @@ class AzureFront(StoreFront):
     def _folder_or_nothing(self, path: str, container: str, blob: str,
                            missing: FileNotFoundError) -> dict[str, Any]:
         """No blob of that name: a folder if any blob's name starts with it and ``/``."""
-        store = self.store(container) if getattr(missing, "error_code", "") == "BlobNotFound" else None
+        store = self.store(container) if getattr(missing, "reason", "") == "BlobNotFound" else None
         if store is None:  # a missing container, or no store: the full filesystem tells
             return dict(self.full.info(path))
         import obstore

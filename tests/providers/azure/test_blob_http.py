@@ -10,7 +10,8 @@ import fsspec
 import pytest
 
 import omefs
-from omefs.providers.azure.blob_http import AzureHTTPError, BlobHTTP, BlobNotFoundError
+from omefs.errors import HTTPNotFoundError, HTTPStatusError
+from omefs.providers.azure.blob_http import BlobHTTP
 from omefs.providers.azure.checked_write import is_md5_refusal
 from omefs.providers.front import open_front
 
@@ -41,19 +42,19 @@ def test_put_blob_stores_the_md5_the_service_checked(azure_env, az):
 
 
 def test_a_wrong_md5_is_refused_and_nothing_is_stored(azure_env, az):
-    with pytest.raises(AzureHTTPError) as info:
+    with pytest.raises(HTTPStatusError) as info:
         keyed(azure_env).put_blob("lean", "bad.bin", DATA, hashlib.md5(b"other").digest())
-    assert info.value.status_code == 400 and is_md5_refusal(info.value)
+    assert info.value.http_status == 400 and is_md5_refusal(info.value)
     assert not az.exists("lean/bad.bin")
 
 
 def test_missing_blob_and_container_are_not_found_with_the_service_code(azure_env, az):
     lean = keyed(azure_env)
-    with pytest.raises(BlobNotFoundError) as blob:
+    with pytest.raises(HTTPNotFoundError) as blob:
         lean.properties("lean", "nothing.bin")
     with pytest.raises(FileNotFoundError) as container:
         lean.put_blob("no-such-container", "x.bin", DATA, MD5)
-    assert (blob.value.error_code, container.value.error_code) == ("BlobNotFound", "ContainerNotFound")
+    assert (blob.value.reason, container.value.reason) == ("BlobNotFound", "ContainerNotFound")
 
 
 def test_a_sas_token_writes_names_that_need_encoding(azure_env, az):
@@ -124,7 +125,7 @@ def test_blocks_are_staged_with_their_md5_and_committed_with_the_whole_one(azure
     for i, piece in zip(ids, pieces, strict=True):
         lean.put_block("lean", "blocks.bin", i, memoryview(piece), hashlib.md5(piece).digest())
     assert not az.exists("lean/blocks.bin")  # staged blocks are invisible
-    with pytest.raises(AzureHTTPError) as bad:
+    with pytest.raises(HTTPStatusError) as bad:
         lean.put_block("lean", "blocks.bin", ids[0], pieces[0], hashlib.md5(b"x").digest())
     assert is_md5_refusal(bad.value)
     lean.put_block_list("lean", "blocks.bin", ids, MD5)
