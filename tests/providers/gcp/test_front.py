@@ -184,3 +184,16 @@ def test_full_filesystem_keeps_its_own_client_for_what_it_alone_handles(gcs_env)
     assert lean_api(omefs.filesystem("gs", skip_instance_cache=True, **options)) is not None
     assert lean_api(omefs.filesystem("gs", skip_instance_cache=True, requester_pays=True,
                                      **options)) is None
+
+
+def test_listings_follow_page_tokens(pair, monkeypatch):
+    """objects.list in pages of 2 (``maxResults``/``pageToken``): the same entries as one page."""
+    import omefs.providers.gcp.json_api as json_api
+
+    full, front = pair
+    whole = front.find("bkt", detail=True)
+    monkeypatch.setattr(json_api, "PAGE", 2)
+    assert front.find("bkt", detail=True) == whole
+    a, b = _both(full, front, "ls", "bkt/dir/sub", detail=True)
+    assert [_kept(e) for e in a] == b and len(b) == 2
+    assert full.ls("bkt/dir") == front.ls("bkt/dir")  # names, by default, as gcsfs
