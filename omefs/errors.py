@@ -255,6 +255,11 @@ class HTTPStatusError(OSError):
         self.http_status = status
         self.reason = reason
         self.headers = dict(headers or {})
+        self._given = (status, reason, message, where, self.headers)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from what it was given (an executor in another process sends it back).
+        return type(self), self._given
 
 
 class HTTPNotFoundError(HTTPStatusError, FileNotFoundError):

@@ -130,6 +130,11 @@ def test_json_api_errors_are_typed(pair, gcs_env):
     assert caught.value.http_status == 404  # type: ignore[attr-defined]
     assert omefs.errors.NotFoundError is type(
         omefs.providers.error_mapping.translate(caught.value, "read", "gs://bkt/missing.bin", "gcs"))
+    import pickle  # an executor in another process sends errors back pickled
+
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert isinstance(again, FileNotFoundError) and again.http_status == 404  # type: ignore[attr-defined]
+    assert str(again) == str(caught.value)
     assert api.download("bkt", "dir/sub/b.bin", 10, 20).body == b"b" * 10
 
 
