@@ -40,8 +40,6 @@ __all__ = [
     "IsAReleaseError",
     "AlreadyExistsError",
     "TruncatedBodyError",
-    "HTTPStatusError",
-    "HTTPNotFoundError",
     "ArchivedObjectError",
     "VersioningNotEnabledError",
     "ConnectionFailedError",
@@ -240,12 +238,16 @@ class TruncatedBodyError(OSError):
     ``OSError`` as the SDK's own transport errors are, not an :class:`OmefsError`)."""
 
 
+# -- internal: raised and caught inside omefs, never by a public call ---------------------
+
+
 class HTTPStatusError(OSError):
     """A service's answer that is not a success, to one of omefs's own plain HTTP clients
     (GCS's JSON API without gcsfs). It carries the HTTP status, the service's reason code
     (``notFound``, ``forbidden``…) and the answer's headers (``Retry-After``);
-    :mod:`omefs.providers.error_mapping` reads them as it reads an SDK's errors, and a
-    filesystem's public methods raise the mapped :class:`OmefsError`."""
+    :mod:`omefs.providers.error_mapping` reads them as it reads an SDK's errors (a status it
+    has no meaning for is a :class:`ServiceError`), so a filesystem's public methods raise
+    the mapped :class:`OmefsError`, and the copy engine's retries read the status."""
 
     def __init__(self, status: int, reason: str | None, message: str, where: str,
                  headers: dict[str, str] | None = None) -> None:
@@ -253,13 +255,15 @@ class HTTPStatusError(OSError):
         self.http_status = status
         self.reason = reason
         self.headers = dict(headers or {})
+        self._given = (status, reason, message, where, self.headers)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from what it was given (an executor in another process sends it back).
+        return type(self), self._given
 
 
 class HTTPNotFoundError(HTTPStatusError, FileNotFoundError):
     """:class:`HTTPStatusError` for a 404: no such object or bucket."""
-
-
-# -- internal: raised and caught inside omefs, never by a public call ---------------------
 
 
 class URISyntaxError(ValueError):

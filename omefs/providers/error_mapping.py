@@ -98,6 +98,10 @@ _CONNECT_ERRORS = frozenset({
 
 
 def _from_sdk(exc: BaseException) -> bool:
+    """Whether ``exc`` is a service's answer: an SDK's exception, or an HTTP status that
+    omefs's own HTTP clients raise (:class:`~omefs.errors.HTTPStatusError`)."""
+    if isinstance(getattr(exc, "http_status", None), int):
+        return True
     module = type(exc).__module__ or ""
     return module.split(".", 1)[0] in _SDK_MODULES
 

@@ -144,7 +144,7 @@ class GCSFront(StoreFront):
             return directory_entry(bucket, f"{bucket}/{key}")
         raise FileNotFoundError(path)
 
-    def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
+    def ls(self, path: str, detail: bool = False, **kwargs: Any) -> list[Any]:  # gcsfs's default
         kwargs.pop("refresh", None)  # nothing is cached here
         bucket, key = self.split(path)
         if kwargs or not bucket or _names_version(key):

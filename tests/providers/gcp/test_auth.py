@@ -285,3 +285,34 @@ def test_credentials_interface(google):
     assert listing.status_code == 200 and "via-http-client" in listing.text
     assert proxy.refused == 0
     assert creds.expiry_time is not None
+
+
+def test_front_lists_and_reads_with_the_bearer_token(google):
+    """The ``gs://`` front (JSON API over plain HTTP, no gcsfs) sends the service account's
+    token, which the checking proxy in front of the emulator requires."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from omefs.providers.gcp.front import GCSFront
+    from omefs.transfer.endpoints import Endpoint
+    from omefs.transfer.streams import Runtime, read_whole
+
+    oauth, key, proxy = google
+    auth = {"provider": "gcp", "auth_type": "service_account",
+            "settings": {"service_account": key, "endpoint_url": proxy.endpoint}}
+    fs = gcsfs_for(auth)
+    fs.mkdir("fronted")
+    fs.pipe("fronted/d/a.txt", b"through the front")
+    seen = len(proxy.tokens_seen)
+    ep = Endpoint.from_uri("gs://fronted/d/", auth, {}, front=True)
+    assert isinstance(ep.fs, GCSFront)
+    assert ep.fs.ls("fronted/d", detail=False) == ["fronted/d/a.txt"]
+    assert ep.fs.info("fronted/d/a.txt")["size"] == 17
+
+    async def read() -> bytes:
+        with ThreadPoolExecutor(2) as pool:
+            return bytes(await read_whole(Runtime(pool), ep, "fronted/d/a.txt"))
+
+    assert asyncio.run(read()) == b"through the front"
+    assert ep.fs._full is None and proxy.refused == 0 and len(proxy.tokens_seen) >= seen
+    assert key["private_key"] not in repr(ep.fs) + repr(ep.fs.api)
