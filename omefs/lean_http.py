@@ -102,7 +102,9 @@ class LeanHTTP:
 
     def request(self, method: str, url: str, body: Any = None,
                 headers: Mapping[str, str] | None = None) -> Response:
-        """Send one request and read its whole answer (``body``: bytes-like or None)."""
+        """Send one request and read its whole answer. ``body``: bytes-like, a list of
+        bytes-like pieces sent one after another (with a ``Content-Length`` header: nothing
+        is joined), or None."""
         parts = urlsplit(url)
         target = parts.path or "/"
         if parts.query:

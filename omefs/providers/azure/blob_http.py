@@ -178,15 +178,17 @@ class BlobHTTP:
         return answer.headers
 
     def put_block(self, container: str, blob: str, block_id: str, data: Any, md5: bytes) -> None:
-        """Put Block: stage ``data`` as block ``block_id`` of the blob, with its ``Content-MD5``
-        (checked by the service). Staged blocks are invisible until committed.
+        """Put Block: stage ``data`` (bytes-like, or a list of bytes-like pieces sent one after
+        another) as block ``block_id`` of the blob, with its ``Content-MD5`` (checked by the
+        service). Staged blocks are invisible until committed.
 
         ``block_id`` is the id as the SDK's ``stage_block`` takes it; on the wire it is
         base64-encoded once more, as the SDK sends it, so blocks staged either way have
         ids of one length (Azure refuses a blob's blocks whose ids differ in length)."""
         url, headers = self._authorised("PUT", container, blob)
         url += ("&" if "?" in url else "?") + f"comp=block&blockid={quote(_wire(block_id), safe='')}"
-        headers.update({"Content-Length": str(memoryview(data).nbytes),
+        pieces = data if isinstance(data, list) else [data]  # several pieces: sent one after another
+        headers.update({"Content-Length": str(sum(memoryview(p).nbytes for p in pieces)),
                         "Content-MD5": base64.b64encode(md5).decode()})
         answer = self._http.request("PUT", url, body=data, headers=headers)
         if answer.status != 201:

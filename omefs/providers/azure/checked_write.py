@@ -25,8 +25,9 @@ since it hashes every byte a second time. A block whose MD5 the engine did
 not compute is hashed here, once, in a worker thread (hashlib releases the
 GIL). Blocks are cut from the stream's pieces as memoryview slices: a block
 that is one piece (ranged reads of exactly the block size) is sent as it
-is, one that spans pieces is joined once; a Put Blob sends the bytes read
-as they are (the SDK takes a memoryview).
+is; one that spans pieces is sent piece after piece as plain HTTP, and
+joined once for the SDK client; a Put Blob sends the bytes read as they
+are (the SDK takes a memoryview).
 
 A refusal for a digest mismatch is raised as
 :class:`~omefs.errors.IntegrityError` (retried like any corrupt body).
@@ -159,8 +160,11 @@ async def _sdk_put_blob(fs: Any, path: str, data: Any, digest: bytes | None) -> 
     return answer
 
 
-def _md5(block: bytes | memoryview) -> bytes:
-    return hashlib.md5(block).digest()
+def _md5(block: bytes | memoryview | list[memoryview]) -> bytes:
+    h = hashlib.md5()
+    for piece in block if isinstance(block, list) else (block,):
+        h.update(piece)
+    return h.digest()
 
 
 async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: AsyncIterator[Any], *,
@@ -195,11 +199,14 @@ async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: Async
                     raise _integrity(exc, "block upload") from exc
 
     async def stage(pieces: list[memoryview]) -> None:
-        # A block that is one piece is sent as it is; one cut from several is joined once.
-        block: bytes | memoryview = pieces[0] if len(pieces) == 1 else b"".join(pieces)
-        digest = part_md5(len(ids), len(block)) if part_md5 is not None else None
+        # The plain HTTP path sends a block cut from several pieces as they are (no copy);
+        # the SDK takes one buffer: a block that spans pieces is joined once for it.
+        length = sum(len(p) for p in pieces)
+        block: bytes | memoryview | list[memoryview] = (
+            pieces[0] if len(pieces) == 1 else pieces if lean is not None else b"".join(pieces))
+        digest = part_md5(len(ids), length) if part_md5 is not None else None
         if digest is None:
-            digest = await rt.run(_md5, block) if len(block) >= _HASH_IN_THREAD else _md5(block)
+            digest = await rt.run(_md5, block) if length >= _HASH_IN_THREAD else _md5(block)
         this_id = block_id(prefix, len(ids))
         ids.append(this_id)
         if lean is not None:
@@ -208,7 +215,7 @@ async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: Async
         else:
             assert client is not None
             running.add(_on_fs_loop(ep.fs, client.stage_block(
-                this_id, block, length=len(block), headers={"Content-MD5": _b64(digest)})))
+                this_id, block, length=length, headers={"Content-MD5": _b64(digest)})))
 
     pending: list[memoryview] = []
     filled = 0
