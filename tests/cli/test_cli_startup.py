@@ -47,18 +47,28 @@ def loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
     return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes))
 
 
+def routed_env(tmp_path, **servers) -> dict[str, str]:
+    """The CLI's environment with a routing config sending each scheme to its server."""
+    path = tmp_path / "omefs.yaml"
+    path.write_text(yaml.safe_dump(routing_document(**servers)))
+    return cli_env(OMEFS_CONFIG=str(path))
+
+
+def bucket(protocol: str, server, name: str, objects: str | None = None):
+    """A filesystem on ``server`` with the bucket ``name``, holding five objects under
+    ``objects/`` when asked."""
+    fs = fsspec.filesystem(protocol, skip_instance_cache=True, **server.storage_options())
+    fs.mkdir(name)
+    if objects:
+        fs.pipe({f"{name}/{objects}/obj-{i}.bin": bytes([i]) * 1000 for i in range(5)})
+    return fs
+
+
 @pytest.fixture
 def routed(s3_env, azure_env, tmp_path):
     """The CLI's environment: a routing config sending s3:// to moto and az:// to Azurite."""
-    config = routing_document(s3=s3_env, azure=azure_env)
-    path = tmp_path / "omefs.yaml"
-    path.write_text(yaml.safe_dump(config))
-    s3 = fsspec.filesystem("s3", skip_instance_cache=True, **s3_env.storage_options())
-    s3.mkdir("src")
-    s3.pipe({f"src/set/obj-{i}.bin": bytes([i]) * 1000 for i in range(5)})
-    az = fsspec.filesystem("az", skip_instance_cache=True, **azure_env.storage_options())
-    az.mkdir("dst")
-    return cli_env(OMEFS_CONFIG=str(path)), s3, az
+    return (routed_env(tmp_path, s3=s3_env, azure=azure_env), bucket("s3", s3_env, "src", "set"),
+            bucket("az", azure_env, "dst"))
 
 
 def run_timed(env: dict[str, str], *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
@@ -106,15 +116,8 @@ def test_ls_of_s3_imports_no_sdk_stack(routed):
 @pytest.fixture
 def routed_gcs(s3_env, gcs_env, tmp_path):
     """The CLI's environment: a routing config sending gs:// to the GCS emulator, s3:// to moto."""
-    config = routing_document(s3=s3_env, gcs=gcs_env)
-    path = tmp_path / "omefs.yaml"
-    path.write_text(yaml.safe_dump(config))
-    gcs = fsspec.filesystem("gcs", skip_instance_cache=True, **gcs_env.storage_options())
-    gcs.mkdir("gsrc")
-    gcs.pipe({f"gsrc/set/obj-{i}.bin": bytes([i]) * 1000 for i in range(5)})
-    s3 = fsspec.filesystem("s3", skip_instance_cache=True, **s3_env.storage_options())
-    s3.mkdir("dst")
-    return cli_env(OMEFS_CONFIG=str(path)), s3
+    bucket("gcs", gcs_env, "gsrc", "set")
+    return routed_env(tmp_path, s3=s3_env, gcs=gcs_env), bucket("s3", s3_env, "dst")
 
 
 def test_cp_gcs_to_s3_imports_no_sdk_stack(routed_gcs):
