@@ -176,8 +176,10 @@ def gcs_upload_url(topo: dict[str, Any], bucket: str, key: str) -> str:
 
 
 def clean_env() -> dict[str, str]:
-    """The environment for a worker: no CA bundle override (rclone's S3 backend needs it unset)."""
+    """The environment for a worker: no CA bundle override (rclone's S3 backend needs it unset),
+    bytecode written and read as for an installed package."""
     env = dict(os.environ)
     env.pop("AWS_CA_BUNDLE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package runs from its bytecode
     env.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
     return env
