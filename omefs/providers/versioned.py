@@ -25,8 +25,6 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from fsspec.spec import AbstractFileSystem
-
 __all__ = ["NEUTRAL_VERSION_RE", "VersionedMixin", "names_version", "split_neutral_version"]
 
 #: ``KEY?version=ID`` at the end of a path: the spelling every omefs filesystem takes.
@@ -140,6 +138,8 @@ class VersionedMixin:
         """fsspec's ``cat`` (or the library's own); one version is read as one object."""
         if isinstance(path, str) and ("version_id" in kwargs or self._native_path(path) != path):
             return self.cat_file(path, **kwargs)  # type: ignore[attr-defined]
+        from fsspec.spec import AbstractFileSystem
+
         parent = getattr(super().cat, "__func__", None)  # type: ignore[misc]
         if parent is None or parent is AbstractFileSystem.cat:  # fsspec's: run the async one
             from fsspec.asyn import sync

@@ -154,8 +154,6 @@ class Endpoint:
 
     def names_version(self, path: str) -> bool:
         """Whether ``path`` names one version of an object (read it through the filesystem)."""
-        if not getattr(self.fs, "version_aware", False):
-            return False  # (without importing the versioned filesystems' module and fsspec)
         from omefs.providers.versioned import names_version
 
         return names_version(self.fs, path)
