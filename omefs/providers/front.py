@@ -158,10 +158,17 @@ class StoreFront(AuthMixin, _FrontOptions):
             return self.entry(bucket, dict(obstore.head(self.store(bucket), key)))
         except (FileNotFoundError, NotFoundError):
             pass
-        listed = obstore.list_with_delimiter(self.store(bucket), key + "/")
-        if listed["objects"] or listed["common_prefixes"]:
+        if self.has_children(self.store(bucket), key):
             return self.dir_entry(f"{bucket}/{key}")
         raise FileNotFoundError(path)
+
+    @staticmethod
+    def has_children(store: Any, key: str) -> bool:
+        """Whether any object's key in ``store`` starts with ``key`` and ``/`` (a folder)."""
+        import obstore
+
+        listed = obstore.list_with_delimiter(store, key.rstrip("/") + "/")
+        return bool(listed["objects"] or listed["common_prefixes"])
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
         bucket, key = self.split(path)

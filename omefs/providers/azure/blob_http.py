@@ -95,6 +95,12 @@ class BlobHTTP:
         return made
 
     @classmethod
+    def for_blob(cls, fs: Any, blob: str) -> BlobHTTP | None:
+        """:meth:`for_fs`, where it can authorise a request for ``blob`` (:meth:`takes`)."""
+        lean = cls.for_fs(fs)
+        return lean if lean is not None and lean.takes(blob) else None
+
+    @classmethod
     def _make(cls, fs: Any) -> BlobHTTP | None:
         from omefs.lean_http import proxied
         from omefs.providers.azure.store import azure_settings, sync_token_credential

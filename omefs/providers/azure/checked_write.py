@@ -129,10 +129,10 @@ async def put_blob_checked(rt: Runtime, ep: Endpoint, path: str, data: Any,
 
     md5 = sent().md5
     digest = bytes.fromhex(md5) if md5 else None
-    lean = BlobHTTP.for_fs(ep.fs)
     container, blob = ep.split(path)
+    lean = BlobHTTP.for_blob(ep.fs, blob)
     try:
-        if lean is not None and lean.takes(blob):
+        if lean is not None:
             answer = await rt.run(lean.put_blob, container, blob, data, digest)
             answer = {"content_md5": answer.get("content-md5"), "etag": answer.get("etag"),
                       "version_id": answer.get("x-ms-version-id")}
@@ -179,10 +179,8 @@ async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: Async
     from omefs.providers.azure.blob_http import BlobHTTP
     from omefs.transfer.streams import WriteResult
 
-    lean = BlobHTTP.for_fs(ep.fs)
     container, blob = ep.split(path)
-    if lean is not None and not lean.takes(blob):
-        lean = None
+    lean = BlobHTTP.for_blob(ep.fs, blob)
     client = _blob_client(ep.fs, path) if lean is None else None
     prefix = uuid.uuid4().hex
     ids: list[str] = []

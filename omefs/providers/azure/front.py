@@ -29,6 +29,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
+from omefs.providers.azure.blob_http import BlobHTTP
 from omefs.providers.azure.options import translate_options
 from omefs.providers.azure.uri import split_path
 from omefs.providers.front import StoreFront
@@ -68,15 +69,9 @@ class AzureFront(StoreFront):
     def _translate_options(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return translate_options(self, kwargs)
 
-    def _lean(self, blob: str) -> Any:
-        from omefs.providers.azure.blob_http import BlobHTTP
-
-        lean = BlobHTTP.for_fs(self)
-        return lean if lean is not None and lean.takes(blob) else None
-
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
         container, blob = self.split(path)
-        lean = self._lean(blob) if blob and not kwargs else None
+        lean = BlobHTTP.for_blob(self, blob) if blob and not kwargs else None
         if lean is None:
             return dict(self.full.info(path, **kwargs))
         try:
@@ -91,10 +86,7 @@ class AzureFront(StoreFront):
         store = self.store(container) if getattr(missing, "reason", "") == "BlobNotFound" else None
         if store is None:  # a missing container, or no store: the full filesystem tells
             return dict(self.full.info(path))
-        import obstore
-
-        listed = obstore.list_with_delimiter(store, blob.rstrip("/") + "/")
-        if listed["objects"] or listed["common_prefixes"]:
+        if self.has_children(store, blob):
             return self.dir_entry(f"{container}/{blob}")
         raise FileNotFoundError(path) from missing
 
@@ -134,17 +126,16 @@ class AzureFront(StoreFront):
         """Nothing under ``path`` is obstore's answer (an empty listing lacks no digest: a copy
         to a new folder asks no more); anything there is listed by the full filesystem."""
         container, blob = self.split(path)
-        store = self.store(container) if container and blob else None
-        if store is not None and maxdepth is None and not withdirs and not kwargs:
-            import obstore
-
+        lean = BlobHTTP.for_blob(self, blob) if container and blob else None
+        store = self.store(container) if lean is not None else None
+        if lean is not None and store is not None and maxdepth is None and not withdirs and not kwargs:
             try:
-                listed = obstore.list_with_delimiter(store, blob.rstrip("/") + "/")
+                empty = not self.has_children(store, blob)
             except Exception:  # noqa: BLE001 - a missing container and the like: adlfs's answer
-                listed = None
-            if listed is not None and not listed["objects"] and not listed["common_prefixes"]:
+                empty = False
+            if empty:
                 try:
-                    self.info(path)  # perhaps an object of that name
+                    lean.properties(container, blob)  # perhaps an object of that name
                 except FileNotFoundError:
                     return {} if detail else []
         return self.full.find(path, maxdepth=maxdepth, withdirs=withdirs, detail=detail, **kwargs)

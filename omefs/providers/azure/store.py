@@ -9,7 +9,7 @@ resolved it (never resolved a second time), else from adlfs's credential.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from omefs.transfer.obstore_options import client_options, expiry, retry_config
@@ -78,26 +78,30 @@ def azure_settings(fs: Any) -> dict[str, Any]:
     return out
 
 
-def _token_credential(fs: Any, credential: Any) -> Any:
+def _token_credentials(fs: Any, credential: Any) -> Iterator[tuple[Any, Any]]:
+    """``(credential, event loop of an async one)`` that can give a token, best first: the
+    one omefs resolved (never resolved a second time), then the filesystem's own."""
     from omefs.providers.filesystem import credentials_of
 
     creds = credentials_of(fs)
-    if creds is not None and creds.sdk is not None and hasattr(creds.sdk, "get_token"):
-        return AzureTokenCredentialProvider(creds.sdk)
-    if credential is not None and hasattr(credential, "get_token"):
-        return AzureTokenCredentialProvider(credential, getattr(fs, "loop", None))
+    if creds is not None and hasattr(creds.sdk, "get_token"):
+        yield creds.sdk, None
+    if hasattr(credential, "get_token"):
+        yield credential, getattr(fs, "loop", None)
+
+
+def _token_credential(fs: Any, credential: Any) -> Any:
+    for found, loop in _token_credentials(fs, credential):
+        return AzureTokenCredentialProvider(found, loop)
     return None
 
 
 def sync_token_credential(fs: Any, credential: Any) -> Callable[[], str] | None:
     """A function giving a current bearer token for Azure Storage, from a *sync* credential
     (omefs's resolved one, else the filesystem's), or None where there is only an async one."""
-    from omefs.providers.filesystem import credentials_of
-
-    creds = credentials_of(fs)
-    for candidate in (getattr(creds, "sdk", None) if creds is not None else None, credential):
-        get_token = getattr(candidate, "get_token", None)
-        if get_token is not None and not inspect.iscoroutinefunction(get_token):
+    for found, _ in _token_credentials(fs, credential):
+        get_token = found.get_token
+        if not inspect.iscoroutinefunction(get_token):
             return lambda: str(get_token(STORAGE_SCOPE).token)
     return None
 
