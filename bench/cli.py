@@ -163,16 +163,11 @@ class CliBench(Bench):
                                        "objects": len(expect), "bytes": sum(v[0] for v in expect.values()),
                                        "tools": {}}
                 self.log(f"{LABELS[src]} -> {LABELS[dst]}, {describe(row)}")
-                runs: dict[str, list[dict[str, Any]]] = {t: [] for t in args.tools}
-                for rep in range(args.repeat):
-                    order = args.tools[rep % len(args.tools):] + args.tools[:rep % len(args.tools)]
-                    for tool in order:
-                        result = self.copy(tool, src, dst, dataset, rep)
-                        runs[tool].append(result)
-                        status = "ok" if result["ok"] and result["verified"] else "FAILED"
-                        self.log(f"  {tool:<7} {result['seconds']:7.2f}s  cpu {result['cpu_seconds']:6.2f}s  "
-                                 f"servers {sum(result['server_cpu'].values()):6.2f}s  {status}"
-                                 + ("" if status == "ok" else f"  {result['error'] or result['verify_problems']}"))
+                runs = self.rotated_runs(
+                    args.tools, src, dst, dataset,
+                    lambda tool, result, status: (
+                        f"  {tool:<7} {result['seconds']:7.2f}s  cpu {result['cpu_seconds']:6.2f}s  "
+                        f"servers {sum(result['server_cpu'].values()):6.2f}s  {status}"))
                 for tool, results in runs.items():
                     good = [r for r in results if r["ok"] and r["verified"]]
                     row["tools"][tool] = {

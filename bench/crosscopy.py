@@ -256,6 +256,21 @@ class Bench:
         }
         return self.checked(self.measured(lambda: worker(spec, check=False)), src, dataset, dst_side)
 
+    def rotated_runs(self, names: list[str], src: str, dst: str, dataset: str,
+                     line: Any) -> dict[str, list[dict[str, Any]]]:
+        """``args.repeat`` copies by each of ``names``, in an order rotated each repeat (so no
+        copier always runs first on a fresh server); ``line(name, result, status)`` logs each."""
+        runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        for rep in range(self.args.repeat):
+            k = rep % len(names)
+            for name in names[k:] + names[:k]:
+                result = self.copy(name, src, dst, dataset, rep)
+                runs[name].append(result)
+                status = "ok" if result.get("ok") and result["verified"] else "FAILED"
+                problem = "" if status == "ok" else f"  {result.get('error') or result['verify_problems']}"
+                self.log(line(name, result, status) + problem)
+        return runs
+
     def measured(self, copy: Any) -> dict[str, Any]:
         """``copy()``'s result, with the CPU each server spent meanwhile (``server_cpu``)."""
         before = {name: _cpu_of_tree(srv.pid) for name, srv in self.servers.items()}
@@ -297,19 +312,14 @@ class Bench:
                                   for side in ("get", "put")}
                     self.log(f"  raw: {LABELS[src]} GET {nbytes / MiB / raw['get']['seconds']:.1f} MiB/s, "
                              f"{LABELS[dst]} PUT {nbytes / MiB / raw['put']['seconds']:.1f} MiB/s")
-                runs: dict[str, list[dict[str, Any]]] = {c: [] for c in args.copiers}
-                for rep in range(args.repeat):
-                    order = args.copiers[rep % len(args.copiers):] + args.copiers[:rep % len(args.copiers)]
-                    for copier in order:
-                        result = self.copy(copier, src, dst, dataset, rep)
-                        runs[copier].append(result)
-                        status = "ok" if result.get("ok") and result["verified"] else "FAILED"
-                        servers_cpu = sum(result["server_cpu"].values())
-                        self.log(f"  {copier:<15} {result.get('seconds', 0):7.2f}s  "
-                                 f"cpu {result.get('cpu_seconds', 0):6.2f}s  servers {servers_cpu:6.2f}s {_fmt_cpu(result['server_cpu'])}  "
-                                 f"{nbytes / MiB / max(result.get('seconds', 0), 1e-9):8.1f} MiB/s  "
-                                 f"rss {result.get('rss_kib', 0) / 1024:6.0f} MiB  {status}"
-                                 + ("" if status == "ok" else f"  {result.get('error') or result['verify_problems']}"))
+                def line(copier: str, result: dict[str, Any], status: str, nbytes: int = nbytes) -> str:
+                    servers_cpu = sum(result["server_cpu"].values())
+                    return (f"  {copier:<15} {result.get('seconds', 0):7.2f}s  "
+                            f"cpu {result.get('cpu_seconds', 0):6.2f}s  servers {servers_cpu:6.2f}s {_fmt_cpu(result['server_cpu'])}  "
+                            f"{nbytes / MiB / max(result.get('seconds', 0), 1e-9):8.1f} MiB/s  "
+                            f"rss {result.get('rss_kib', 0) / 1024:6.0f} MiB  {status}")
+
+                runs = self.rotated_runs(args.copiers, src, dst, dataset, line)
                 for copier, results in runs.items():
                     good = [r for r in results if r.get("ok") and r["verified"]]
                     row["copiers"][copier] = {
