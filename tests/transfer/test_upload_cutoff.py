@@ -39,6 +39,16 @@ def _azure_blocks(side, rel: str) -> int:
     return asyncio.run(count())
 
 
+def copy_small_and_large(side, store: str, small: bytes, large: bytes, **options):
+    """Copy ``small.bin`` and ``large.bin`` from local files to ``store`` with ``options``:
+    ``(the destination side, the report's items by name)``."""
+    src, dst = side("file"), side(store)
+    src.put("d/small.bin", small)
+    src.put("d/large.bin", large)
+    report = omefs.copy(src.uri("d/"), dst.uri(), recursive=True, dst_options=dst.options, **options)
+    return dst, {i.dst.rsplit("/", 1)[-1]: i for i in report.copied}
+
+
 def test_cutoff_resolution():
     """``upload_cutoff`` wins, a given part size stands for it, then the destination's default;
     the memory budget caps them all."""
@@ -58,15 +68,8 @@ def test_cutoff_resolution():
 
 
 def test_s3_one_put_below_the_cutoff_multipart_above(side):
-    src, dst = side("file"), side("s3")
     small, large = blob(5 * MiB + 5, 1), blob(6 * MiB + 7, 2)
-    src.put("d/small.bin", small)
-    src.put("d/large.bin", large)
-
-    report = omefs.copy(src.uri("d/"), dst.uri(), recursive=True, dst_options=dst.options,
-                        part_size="5MiB", upload_cutoff="6MiB")
-
-    by_name = {i.dst.rsplit("/", 1)[-1]: i for i in report.copied}
+    dst, by_name = copy_small_and_large(side, "s3", small, large, part_size="5MiB", upload_cutoff="6MiB")
     assert by_name["small.bin"].method == "single"
     assert _s3_etag(dst, "small.bin") == hashlib.md5(small).hexdigest()  # one PUT
     assert by_name["large.bin"].method == "multipart"
@@ -104,15 +107,9 @@ def test_cutoff_above_the_memory_budget_is_capped(side):
 
 
 def test_azure_one_put_blob_below_the_cutoff_blocks_above(side):
-    src, dst = side("file"), side("azure")
     small, large = blob(MiB + 1, 5), blob(2 * MiB + 3, 6)
-    src.put("d/small.bin", small)
-    src.put("d/large.bin", large)
-
-    report = omefs.copy(src.uri("d/"), dst.uri(), recursive=True, dst_options=dst.options,
-                        part_size="1MiB", upload_cutoff="2MiB")
-
-    by_name = {i.dst.rsplit("/", 1)[-1]: i for i in report.copied}
+    dst, by_name = copy_small_and_large(side, "azure", small, large, part_size="1MiB",
+                                        upload_cutoff="2MiB")
     assert by_name["small.bin"].method == "single"
     assert _azure_blocks(dst, "small.bin") == 0  # Put Blob
     assert "size+md5 (checked by the upload)" in by_name["small.bin"].verified
