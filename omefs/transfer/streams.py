@@ -46,10 +46,11 @@ from omefs.transfer.verify import Fingerprint, IntegrityError
 __all__ = ["Runtime", "Sent", "WriteResult", "abandon", "read_whole", "iter_chunks", "write_whole",
            "write_stream", "remove_object"]
 
-#: The pieces a streamed GET is cut into. Pieces of this size come from memory the
-#: allocator reuses; pieces of a whole part (16 MiB and more) were each new memory
-#: mapped for them, and touching it cost the kernel a page fault per 4 KiB, a second
-#: of system CPU per GiB copied. The writers cut parts from pieces of any size.
+#: The pieces a streamed GET is cut into: below the mmap threshold a streaming copy pins
+#: (:data:`omefs.transfer.memory.MMAP_THRESHOLD`), so they come from heap memory the
+#: allocator reuses. Pieces of a whole part (16 MiB and more) were each mapped anew and
+#: returned on free, and touching new memory cost the kernel a page fault per 4 KiB, a
+#: second of system CPU per GiB copied. The writers cut parts from pieces of any size.
 STREAM_PIECE = 1 << 20
 
 
