@@ -340,8 +340,6 @@ TOP_LEVEL_KEYS = ("provider", "auth_type", "type", "region", "settings", "extra"
 
 def _check_top_level(extra: Mapping[str, object], provider: str, auth_type: str) -> None:
     """Top-level keys beyond :data:`TOP_LEVEL_KEYS` are settings: each must be one the provider takes."""
-    import difflib
-
     from omefs.auth.registry import accepted_settings
 
     prov = auth_provider(provider) or _registered_provider(provider)
@@ -354,6 +352,8 @@ def _check_top_level(extra: Mapping[str, object], provider: str, auth_type: str)
     for key in sorted(map(str, extra)):
         if key in accepted:
             continue
+        import difflib
+
         names = sorted(set(TOP_LEVEL_KEYS) | accepted)
         close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -5,14 +5,17 @@ and register themselves when imported; a module is imported the first time
 its provider is asked for. Third parties add providers or auth types with
 :func:`register` or through the ``omefs.auth`` entry-point group (name
 ``provider.auth_type``, value the resolver), without touching omefs.
+
+The entry points are read only when omefs's own resolvers do not answer
+(an unknown type, an unknown setting) or when the known types are listed:
+reading them scans every installed package's metadata. A plug-in adds
+auth types; one that names an omefs type is skipped, with a warning.
 """
 
 from __future__ import annotations
 
-import difflib
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from importlib.metadata import entry_points
 from typing import TypeVar, overload
 
 from omefs.auth.base import Resolver
@@ -86,7 +89,7 @@ def register(provider: str, auth_type: str, resolver=None, *, settings=None):  #
 
 
 def _load(provider: str) -> None:
-    global _entry_points_loaded
+    """Import omefs's own resolvers of ``provider`` (once)."""
     with _lock:
         owner = find_provider(provider) if provider else None
         if owner is not None and owner.auth_module and provider not in _loaded_builtin:
@@ -101,19 +104,38 @@ def _load(provider: str) -> None:
                     operation="resolve",
                     provider=provider,
                 ) from None
-        if not _entry_points_loaded:
-            _entry_points_loaded = True
-            for ep in entry_points(group=ENTRY_POINT_GROUP):
-                prov, _, atype = ep.name.replace(":", ".").partition(".")
+
+
+def _load_plugins() -> None:
+    """Read the ``omefs.auth`` entry points (once), after every one of omefs's own resolvers."""
+    global _entry_points_loaded
+    with _lock:
+        if _entry_points_loaded:
+            return
+        _entry_points_loaded = True
+        for owner in all_providers():
+            if owner.auth_module and owner.auth_name:
                 try:
-                    register(prov, atype, ep.load())
-                except Exception as exc:  # a broken plug-in must not break omefs
-                    log.warning("omefs.auth entry point %r failed to load: %s", ep.name, exc)
+                    _load(owner.auth_name)
+                except ConfigError:  # its extra is not installed
+                    pass
+        from importlib.metadata import entry_points
+
+        own = set(_resolvers)
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            prov, _, atype = ep.name.replace(":", ".").partition(".")
+            if (auth_provider(prov) or prov.strip().lower(), atype.strip().lower()) in own:
+                log.warning("omefs.auth entry point %r names an auth type omefs has; skipped", ep.name)
+                continue
+            try:
+                register(prov, atype, ep.load())
+            except Exception as exc:  # a broken plug-in must not break omefs
+                log.warning("omefs.auth entry point %r failed to load: %s", ep.name, exc)
 
 
 def known_providers() -> list[str]:
     """Every provider with at least one registered auth type (built-in ones always)."""
-    _load("")
+    _load_plugins()
     with _lock:
         builtin = {p.auth_name for p in all_providers() if p.auth_module}
         return sorted(builtin | {p for p, _ in _resolvers})
@@ -123,6 +145,7 @@ def known_auth_types(provider: str) -> list[str]:
     """The registered auth types of ``provider``."""
     prov = auth_provider(provider) or provider.strip().lower()
     _load(prov)
+    _load_plugins()
     with _lock:
         return sorted(t for p, t in _resolvers if p == prov)
 
@@ -133,6 +156,10 @@ def get_resolver(provider: str, auth_type: str) -> Resolver:
     _load(prov)
     with _lock:
         resolver = _resolvers.get((prov, auth_type))
+    if resolver is None:
+        _load_plugins()
+        with _lock:
+            resolver = _resolvers.get((prov, auth_type))
     if resolver is not None:
         return resolver
     if prov not in known_providers():
@@ -168,6 +195,8 @@ def accepted_settings(provider: str, auth_type: str) -> frozenset[str] | None:
     except ConfigError:  # the provider's extra is not installed: resolving will say so
         return None
     with _lock:
+        if (prov, auth_type) not in _resolvers:
+            _load_plugins()  # a plug-in's type
         if (prov, auth_type) not in _type_settings:
             return None
         # Every type's settings of the provider: a resolver may hand its config on to
@@ -190,9 +219,15 @@ def check_settings(provider: str, auth_type: str, settings: Mapping[str, object]
     if accepted is None:
         return
     unknown = sorted(str(k) for k in settings if str(k) not in accepted)
+    if unknown and not _entry_points_loaded:  # a plug-in's type of the provider may take them
+        _load_plugins()
+        accepted = accepted_settings(provider, auth_type) or frozenset(settings)
+        unknown = sorted(str(k) for k in settings if str(k) not in accepted)
     if not unknown:
         return
     prov = auth_provider(provider) or provider.strip().lower()
+    import difflib
+
     hints = []
     for key in unknown:
         close = difflib.get_close_matches(key, sorted(accepted), n=1, cutoff=0.6)

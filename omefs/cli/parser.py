@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", default=False,
                         help="log what omefs does and show tracebacks of errors")
-    parser.add_argument("--version", action="version", version=f"omefs {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(title="Available commands", metavar="COMMAND", dest="command")
 
     single = _auth_parent(pair=False)
@@ -389,3 +389,17 @@ def _version() -> str:
         return version("omefs")
     except Exception:
         return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, read only when asked (the package metadata
+    costs every command's start-up tens of milliseconds otherwise)."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str = "show the version and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"omefs {_version()}")
+        parser.exit()

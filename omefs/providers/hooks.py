@@ -26,7 +26,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -279,7 +278,7 @@ def etag_layout_part(size: int, part: int, source_part: int | None, *, min_part:
 def local_temp(path: str) -> str:
     """A hidden temporary sibling of ``path``, renamed into place when complete."""
     head, _, name = path.rpartition("/")
-    return f"{head}/.{name}.omefs-{uuid.uuid4().hex[:12]}.part"
+    return f"{head}/.{name}.omefs-{os.urandom(6).hex()}.part"
 
 
 def _write_atomically(path: str, data: Any) -> None:

@@ -5,12 +5,18 @@ omefs's own providers are listed here by module; others come from the
 ``"package.module:PROVIDER"`` — a :class:`~omefs.providers.base.Provider`
 instance or subclass). Nothing else in omefs names a provider: shared code
 asks this registry.
+
+The entry points are read only when a name or scheme is none of omefs's
+own, or when every provider is listed: reading them scans every installed
+package's metadata, which a command that names ``s3://`` and ``az://``
+should not wait for. So a plug-in adds providers; it does not replace
+omefs's own (one that claims an omefs name is skipped, with a warning).
+:func:`register_provider` called by code does replace.
 """
 
 from __future__ import annotations
 
 import threading
-from importlib.metadata import entry_points
 from typing import Any
 
 from omefs.providers.base import Provider, load_object
@@ -48,6 +54,7 @@ _providers: list[Provider] = []
 _by_name: dict[str, Provider] = {}
 _by_scheme: dict[str, Provider] = {}
 _loaded = False
+_plugins_loaded = False
 
 
 def register_provider(provider: Provider | type[Provider]) -> Provider:
@@ -61,7 +68,7 @@ def register_provider(provider: Provider | type[Provider]) -> Provider:
 
         raise ConfigError(f"provider {inst!r} has no name", operation="register")
     with _lock:
-        _ensure_loaded()
+        _ensure_plugins()
         _add(inst)
     return inst
 
@@ -81,24 +88,43 @@ def _add(inst: Provider) -> None:
 
 
 def _ensure_loaded() -> None:
+    """Load omefs's own providers (once)."""
     global _loaded
     if _loaded:
         return
     _loaded = True
     for spec in _BUILTIN:
         _add(load_object(spec))
+
+
+def _ensure_plugins() -> None:
+    """Load the ``omefs.providers`` entry points (once), after omefs's own providers."""
+    global _plugins_loaded
+    _ensure_loaded()
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    from importlib.metadata import entry_points
+
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             obj: Any = ep.load()
-            _add(obj() if isinstance(obj, type) else obj)
+            inst = obj() if isinstance(obj, type) else obj
         except Exception as exc:  # noqa: BLE001 - a broken plug-in must not break omefs
             log.warning("omefs.providers entry point %r failed to load: %s", ep.name, exc)
+            continue
+        taken = _by_name.get((inst.name or "").lower())
+        if taken is not None and type(taken).__module__.startswith("omefs."):
+            log.warning("omefs.providers entry point %r claims omefs's provider name %r; skipped",
+                        ep.name, inst.name)
+            continue
+        _add(inst)
 
 
 def all_providers() -> list[Provider]:
     """Every registered provider, omefs's own first."""
     with _lock:
-        _ensure_loaded()
+        _ensure_plugins()
         return list(_providers)
 
 
@@ -109,6 +135,8 @@ def find_provider(name: str | None) -> Provider | None:
     key = str(name).strip().lower()
     with _lock:
         _ensure_loaded()
+        if key not in _by_name and key not in _by_scheme:
+            _ensure_plugins()
         return _by_name.get(key) or _by_scheme.get(key)
 
 
@@ -126,9 +154,12 @@ def get_provider(name: str) -> Provider:
 
 def provider_for_scheme(scheme: str) -> Provider | None:
     """The provider whose URIs start with ``scheme://``, or None."""
+    key = scheme.strip().lower()
     with _lock:
         _ensure_loaded()
-        return _by_scheme.get(scheme.strip().lower())
+        if key not in _by_scheme:
+            _ensure_plugins()
+        return _by_scheme.get(key)
 
 
 def provider_of(fs: Any) -> Provider:
@@ -138,8 +169,14 @@ def provider_of(fs: Any) -> Provider:
     protocol: everything works through fsspec, with no provider-specific
     shortcuts.
     """
-    for prov in all_providers():
+    with _lock:
+        _ensure_loaded()
+        known = list(_providers)
+    for prov in known:
         if prov.owns(fs):
+            return prov
+    for prov in all_providers():  # the plug-ins too
+        if prov not in known and prov.owns(fs):
             return prov
     proto = fs.protocol[0] if isinstance(fs.protocol, (list, tuple)) else fs.protocol
     return _generic(str(proto))

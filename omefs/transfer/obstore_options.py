@@ -11,15 +11,19 @@ stays the SDK's).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
 from omefs.flags import env_flag
 
-__all__ = ["obstore_available", "is_loopback", "client_options", "retry_config", "expiry"]
+__all__ = ["obstore_available", "is_loopback", "client_options", "retry_config", "expiry", "shared_store"]
 
 REFRESH_MARGIN = timedelta(minutes=5)
+#: Stores kept for reuse (the least recently used is dropped beyond this many).
+SHARED_STORES = 64
 UNKNOWN_EXPIRY_TTL = timedelta(minutes=5)
 
 
@@ -91,3 +95,31 @@ def expiry(when: Any) -> datetime:
     if aware is None:
         return now + UNKNOWN_EXPIRY_TTL
     return max(now + timedelta(seconds=30), aware - REFRESH_MARGIN)
+
+
+_stores: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_stores_lock = threading.Lock()
+
+
+def shared_store(store_class: Any, bucket: str, config: dict[str, Any], **kwargs: Any) -> Any:
+    """``store_class(bucket, config=config, **kwargs)``, built once per process for equal arguments.
+
+    Building an obstore store costs several milliseconds of CPU (its HTTP
+    client and TLS roots), and one command asks for the same bucket from
+    several places (the listing front, the copy engine, a signer): they now
+    share one store and its connection pool. A credential provider is keyed
+    by identity (the cached store holds it, so the identity cannot be
+    reused while the entry lives).
+    """
+    key = (store_class, bucket, tuple(sorted((k, repr(v)) for k, v in config.items())),
+           tuple(sorted((k, id(v) if k == "credential_provider" else repr(v)) for k, v in kwargs.items())))
+    # Built under the lock: two threads asking at once (the front and the engine) get one
+    # store; the constructor holds the GIL, so building two at once would gain nothing.
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = store_class(bucket, config=config, **kwargs)
+            while len(_stores) > SHARED_STORES:
+                _stores.popitem(last=False)
+        _stores.move_to_end(key)
+        return store

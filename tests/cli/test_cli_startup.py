@@ -17,6 +17,9 @@ emulator.
 * ``cp -r`` GCS -> S3 and ``ls`` of GCS: the GCS front lists and reads through the JSON
   API over plain HTTP (obstore cannot talk to the emulator) and obstore writes to S3;
   no SDK stack is imported, gcsfs and aiohttp included.
+
+No copy here reads the package metadata (``importlib.metadata``): plug-ins' entry
+points are read only for a name that is not omefs's own.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ from tests.servers.routing import routing_document
 #: Module prefixes no obstore-served S3 command needs.
 HEAVY = ("s3fs", "aiobotocore", "botocore.client", "botocore.loaders", "adlfs",
          "azure.storage.blob", "gcsfs")
+#: The scan of every installed package's entry points, which omefs's own schemes never
+#: need (``ls`` imports fsspec, which reads them itself).
+METADATA = ("importlib.metadata",)
 
 
 def imported(stderr: str) -> set[str]:
@@ -85,7 +91,7 @@ def test_cp_s3_to_s3_imports_no_sdk_stack(routed):
     assert "5 copied" in proc.stdout
     assert s3.cat("src/copy/obj-3.bin") == bytes([3]) * 1000
     assert "obstore" in modules  # the report is read right
-    assert loaded(modules, HEAVY) == []
+    assert loaded(modules, (*HEAVY, *METADATA)) == []
 
 
 @pytest.mark.parametrize("args", [
@@ -101,7 +107,7 @@ def test_cp_s3_to_azure_imports_no_sdk_stack(routed, args):
     # every blob carries the MD5 the service checked on the way in
     assert bytes(az.info("dst/set/obj-4.bin")["content_settings"]["content_md5"]) == \
         hashlib.md5(bytes([4]) * 1000).digest()
-    assert loaded(modules, HEAVY) == []
+    assert loaded(modules, (*HEAVY, *METADATA)) == []
 
 
 def test_ls_of_s3_imports_no_sdk_stack(routed):
@@ -125,9 +131,44 @@ def test_cp_gcs_to_s3_imports_no_sdk_stack(routed_gcs):
     proc, modules = run_timed(env, "cp", "-r", "gs://gsrc/set/", "s3://dst/set/")
     assert "5 copied" in proc.stdout
     assert s3.cat("dst/set/obj-2.bin") == bytes([2]) * 1000
-    assert loaded(modules, (*HEAVY, "aiohttp", "google.cloud")) == []
+    assert loaded(modules, (*HEAVY, *METADATA, "aiohttp", "google.cloud")) == []
     for flags in ((), ("-R",)):
         proc, modules = run_timed(env, "ls", *flags, "gs://gsrc/")
         names = ["set/"] if not flags else [f"set/obj-{i}.bin" for i in range(5)]
         assert proc.stdout.split()[1::2] == names, flags
         assert loaded(modules, (*HEAVY, "aiohttp")) == [], flags
+
+
+#: Runs the CLI with every obstore store class counting what it builds (one stderr line each).
+_COUNTING = r"""
+import sys
+import obstore.store as stores
+
+def counting(cls):
+    class Counted(cls):
+        def __new__(kind, *args, **kwargs):
+            sys.stderr.write(f"built {cls.__name__} {args[0]}\n")
+            return cls(*args, **kwargs)
+    return Counted
+
+for name in ("S3Store", "AzureStore", "GCSStore"):
+    setattr(stores, name, counting(getattr(stores, name)))
+from omefs.cli.main import main
+main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("args", [
+    ("-r", "s3://src/set", "az://dst/counted"),  # list both sides, info, five copies
+    ("s3://src/set/obj-1.bin", "az://dst/counted/obj-1.bin"),
+])
+def test_one_command_builds_one_store_per_bucket(routed, args):
+    """The listing front, the copy engine and the Azure signer share one obstore store per
+    bucket: each costs milliseconds of CPU to build (its HTTP client and TLS roots)."""
+    env, _, az = routed
+    proc = subprocess.run([sys.executable, "-c", _COUNTING, "cp", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    built = sorted(line for line in proc.stderr.splitlines() if line.startswith("built "))
+    assert built == ["built AzureStore dst", "built S3Store src"], proc.stderr
+    assert az.cat("dst/counted/obj-1.bin") == bytes([1]) * 1000

@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from omefs.redact import register_secret
-from omefs.transfer.obstore_options import client_options, expiry, retry_config
+from omefs.transfer.obstore_options import client_options, expiry, retry_config, shared_store
 
 __all__ = ["BotocoreCredentialProvider", "build_s3_store", "s3_endpoint"]
 
@@ -129,4 +129,4 @@ def build_s3_store(fs: Any, bucket: str, retries: int) -> Any:
         if creds is None:
             return None
         kwargs["credential_provider"] = BotocoreCredentialProvider(creds)
-    return S3Store(bucket, config=config, **kwargs)  # type: ignore[arg-type]
+    return shared_store(S3Store, bucket, config, **kwargs)

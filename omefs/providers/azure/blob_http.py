@@ -145,10 +145,20 @@ class BlobHTTP:
             if store is None:
                 from obstore.store import AzureStore
 
+                from omefs.transfer.obstore_options import (
+                    client_options,
+                    retry_config,
+                    shared_store,
+                )
+                from omefs.transfer.options import DEFAULT_RETRIES
+
+                # The arguments the engine's and the front's store of this container are
+                # built with, so that signing shares their store rather than building one.
                 config = {"account_name": self.account_name, "account_key": self._account_key,
                           "endpoint": self.endpoint}
-                store = self._stores[container] = AzureStore(
-                    container, config=config, client_options={"allow_http": True})  # type: ignore[arg-type]
+                store = self._stores[container] = shared_store(
+                    AzureStore, container, config, client_options=client_options(self.endpoint),
+                    retry_config=retry_config(DEFAULT_RETRIES))
             return store
 
     def _authorised(self, method: str, container: str, blob: str) -> tuple[str, dict[str, str]]:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import uuid
+import os
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -182,7 +182,7 @@ async def put_blocks_checked(rt: Runtime, ep: Endpoint, path: str, chunks: Async
     container, blob = ep.split(path)
     lean = BlobHTTP.for_blob(ep.fs, blob)
     client = _blob_client(ep.fs, path) if lean is None else None
-    prefix = uuid.uuid4().hex
+    prefix = os.urandom(16).hex()  # this upload's block-id prefix
     ids: list[str] = []
     running: set[asyncio.Future[Any]] = set()
     total = 0

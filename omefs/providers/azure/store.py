@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from omefs.transfer.obstore_options import client_options, expiry, retry_config
+from omefs.transfer.obstore_options import client_options, expiry, retry_config, shared_store
 
 __all__ = ["AzureTokenCredentialProvider", "azure_settings", "build_azure_store", "STORAGE_SCOPE",
            "sync_token_credential"]
@@ -135,4 +135,4 @@ def build_azure_store(fs: Any, container: str, retries: int) -> Any:
         if credential is None:
             return None
         kwargs["credential_provider"] = credential
-    return AzureStore(container, config=config, **kwargs)  # type: ignore[arg-type]
+    return shared_store(AzureStore, container, config, **kwargs)

@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from omefs.redact import register_secret
-from omefs.transfer.obstore_options import client_options, expiry, retry_config
+from omefs.transfer.obstore_options import client_options, expiry, retry_config, shared_store
 
 __all__ = ["GCS_PUBLIC", "GoogleCredentialProvider", "build_gcs_store"]
 
@@ -72,4 +72,4 @@ def build_gcs_store(fs: Any, bucket: str, retries: int) -> Any:
         kwargs["credential_provider"] = GoogleCredentialProvider(creds)
     else:
         return None
-    return GCSStore(bucket, config=config, **kwargs)  # type: ignore[arg-type]
+    return shared_store(GCSStore, bucket, config, **kwargs)
