@@ -174,6 +174,14 @@ class TransferHooks:
         return False
 
     # -- reading ------------------------------------------------------------------------
+    async def read_stored(self, rt: Runtime, store: Any, key: str) -> Any:
+        """The whole object ``key`` of the obstore ``store`` (a bytes-like object): obstore's
+        GET by default."""
+        import obstore
+
+        result = await obstore.get_async(store, key)
+        return await result.bytes_async()
+
     async def read_whole(self, rt: Runtime, ep: Endpoint, path: str) -> Any:
         """The whole object in one request, where no obstore store serves it (a bytes-like
         object): the filesystem's ``cat_file`` by default."""

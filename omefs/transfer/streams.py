@@ -96,11 +96,7 @@ async def read_whole(rt: Runtime, ep: Endpoint, path: str) -> Any:
     """The whole object in one request (a bytes-like object)."""
     located = ep.store(path)
     if located is not None:
-        import obstore
-
-        store, key = located
-        result = await obstore.get_async(store, key)
-        return await result.bytes_async()
+        return await ep.hooks.read_stored(rt, *located)
     return await ep.hooks.read_whole(rt, ep, path)
 
 

@@ -9,6 +9,8 @@
   aborted if any part fails.
 * Unfinished multipart uploads are invisible but billed: the engine asks
   to abort the ones it (or an interrupted earlier run) left behind.
+* A whole object is read with one presigned GET over plain HTTP
+  (:mod:`omefs.providers.aws.plain_get`) where that is all obstore's GET is.
 """
 
 from __future__ import annotations
@@ -105,6 +107,24 @@ class S3TransferHooks(TransferHooks):
         return etag_layout_part(size, part, source_part, min_part=caps.min_part_size or 1,
                                 max_part=caps.max_part_size or COPY_LIMIT,
                                 max_parts=caps.max_parts or 10_000)
+
+    async def read_stored(self, rt: Runtime, store: Any, key: str) -> Any:
+        """One presigned GET over plain HTTP where the store's GET is nothing more
+        (:mod:`omefs.providers.aws.plain_get`), else obstore's."""
+        from omefs.errors import HTTPStatusError
+        from omefs.providers.aws.plain_get import get_object, plain_reader, refused_presigned
+
+        client = plain_reader(store)
+        if client is None:
+            return await super().read_stored(rt, store, key)
+        try:
+            return await rt.run(get_object, client, store, key)
+        except HTTPStatusError as exc:
+            if exc.http_status in (404, 429, 503):  # no such object; slow down
+                raise
+            data = await super().read_stored(rt, store, key)  # signed in headers instead
+            refused_presigned(store)
+            return data
 
     def build_store(self, fs: Any, bucket: str, *, retries: int) -> Any:
         from omefs.providers.aws.store import build_s3_store

@@ -1,0 +1,110 @@
+"""Whole-object reads from S3 as presigned GETs over plain HTTP (omefs.providers.aws.plain_get).
+
+Servers: moto (``s3_env``) for the reads, and moto with IAM enforced
+(``s3_auth_env``), which checks header signatures but answers every
+presigned URL with a 500 (its IAM check reads only the ``Authorization``
+header): a server that takes no query signature, whose objects must still
+be read, through obstore's header-signed GET. The copy engine's reads of
+small objects take this path; a store whose GET is more than a signed GET
+(a proxy, requester-pays) keeps obstore's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import fsspec
+import pytest
+
+import omefs
+from omefs.errors import HTTPNotFoundError, HTTPStatusError, NotFoundError
+from omefs.providers.aws.plain_get import get_object, plain_reader
+from omefs.providers.aws.store import build_s3_store
+
+NAMES = ["plain.bin", "with space.bin", "ü/ñ+%&=.bin", "deep/a/b/c.bin"]
+
+
+def filled(server):
+    fs = fsspec.filesystem("s3", skip_instance_cache=True, **server.storage_options())
+    fs.mkdir("plainget")
+    fs.pipe({f"plainget/{name}": name.encode() * 1000 for name in NAMES})
+    return fs
+
+
+@pytest.fixture
+def bucket(s3_env):
+    return filled(s3_env)
+
+
+def auth_of(server) -> dict:
+    return {"provider": "aws", "auth_type": "access_key",
+            "settings": {"access_key_id": server.access_key_id,
+                         "secret_access_key": server.secret_access_key, "endpoint_url": server.endpoint}}
+
+
+def store_for(fs):
+    return build_s3_store(fs, "plainget", 3)
+
+
+def test_every_name_is_read_whole_with_a_signed_get(bucket):
+    store = store_for(bucket)
+    client = plain_reader(store)
+    assert client is not None
+    for name in NAMES:
+        assert get_object(client, store, name) == name.encode() * 1000, name
+
+
+def test_a_missing_object_is_a_typed_404(bucket):
+    client = plain_reader(store_for(bucket))
+    with pytest.raises(HTTPNotFoundError) as missing:
+        get_object(client, store_for(bucket), "absent.bin")
+    assert missing.value.http_status == 404 and missing.value.reason == "NoSuchKey"
+    assert isinstance(missing.value, FileNotFoundError)
+
+
+def test_a_server_refusing_query_signatures_is_read_through_obstore(s3_auth_env, tmp_path):
+    fs = filled(s3_auth_env)
+    store = store_for(fs)
+    with pytest.raises(HTTPStatusError) as refused:  # what moto-auth makes of a presigned URL
+        get_object(plain_reader(store), store, "plain.bin")
+    assert refused.value.http_status == 500
+    report = omefs.copy("s3://plainget/", str(tmp_path / "out"), src_auth=auth_of(s3_auth_env),
+                        recursive=True)
+    assert report.ok and len(report.copied) == len(NAMES)
+    assert (tmp_path / "out" / NAMES[2]).read_bytes() == NAMES[2].encode() * 1000
+    assert plain_reader(store) is None  # obstore reads this store from now on
+
+
+def test_a_proxy_or_requester_pays_keeps_obstores_get(bucket, monkeypatch):
+    from obstore.store import S3Store
+
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    proxied = S3Store("plainget", config={"endpoint": bucket.client_kwargs["endpoint_url"],
+                                          "access_key_id": "k", "secret_access_key": "s",
+                                          "region": "us-east-1"}, client_options={"allow_http": True})
+    assert plain_reader(proxied) is None
+    monkeypatch.delenv("HTTP_PROXY")
+    payer = S3Store("plainget", config={"endpoint": bucket.client_kwargs["endpoint_url"],
+                                        "access_key_id": "k", "secret_access_key": "s",
+                                        "region": "us-east-1", "request_payer": True},
+                    client_options={"allow_http": True})
+    assert plain_reader(payer) is None
+
+
+def test_the_engine_reads_small_objects_this_way(bucket, s3_env, tmp_path, monkeypatch):
+    import obstore
+
+    def no_obstore_get(*args, **kwargs):
+        raise AssertionError("obstore's GET was used")
+
+    monkeypatch.setattr(obstore, "get_async", no_obstore_get)
+    auth = auth_of(s3_env)
+    report = omefs.copy("s3://plainget/", str(tmp_path / "out"), src_auth=auth, recursive=True)
+    assert report.ok and len(report.copied) == len(NAMES)
+    for name in NAMES:
+        data = (tmp_path / "out" / name).read_bytes()
+        assert hashlib.md5(data).digest() == hashlib.md5(name.encode() * 1000).digest()
+    with pytest.raises(NotFoundError):
+        omefs.copy("s3://plainget/absent.bin", str(tmp_path / "absent.bin"), src_auth=auth)
