@@ -1,5 +1,7 @@
-"""omefs.lean_http on a local HTTP/1.1 server: keep-alive reuse, a connection the
-server closed while idle, bodies both ways, and the proxy check."""
+"""omefs.lean_http on a local HTTP/1.1 server (``http.server``): keep-alive reuse, a
+connection the server closed while idle, bodies both ways, every way an answer's body
+ends (a length, chunks, the connection's end; none for HEAD and 204), answers cut short,
+refused header injection, and the proxy check."""
 
 from __future__ import annotations
 
@@ -33,7 +35,41 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Set-Cookie", "a=1")
+            self.send_header("Set-Cookie", "b=2")
+            self.end_headers()
+            for piece in (b"hello ", b"chunked ", b"world"):
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
+            return
+        if self.path == "/until-close":  # no length: the body ends with the connection
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"x" * 100_000)
+            self.close_connection = True
+            return
+        if self.path == "/cut":  # promises more than it sends, then hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"x" * 10)
+            self.close_connection = True
+            return
+        if self.path == "/empty":
+            self.send_response(204)
+            self.end_headers()
+            return
         self._answer(self.path.encode(), close=self.path.endswith("close"))
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        type(self).connections.add(self.client_address)
+        self.send_response(200)
+        self.send_header("Content-Length", "12345")
+        self.end_headers()
 
     def do_PUT(self) -> None:  # noqa: N802
         n = int(self.headers["Content-Length"])
@@ -81,6 +117,44 @@ def test_a_kept_connection_dropped_while_idle_is_sent_again(server: ThreadingHTT
     conn = next(iter(client._local.conns.values()))
     conn.sock.shutdown(2)  # as a server's idle timeout leaves it: closed under the client
     assert client.request("GET", _url(server, "/second")).body == b"/second"
+
+
+def test_every_way_a_body_ends(server: ThreadingHTTPServer) -> None:
+    client = LeanHTTP()
+    got = client.request("GET", _url(server, "/chunked"))
+    assert (got.status, got.body) == (200, b"hello chunked world")
+    assert got.header("set-cookie") == "a=1, b=2"  # a repeated header, joined
+    head = client.request("HEAD", _url(server, "/o"))  # a length, and no body
+    assert (head.status, head.body, head.header("content-length")) == (200, b"", "12345")
+    assert client.request("GET", _url(server, "/empty")).status == 204
+    big = client.request("GET", _url(server, "/until-close"))
+    assert big.body == b"x" * 100_000
+    # each answer above left the connection usable or dropped it as it should
+    assert client.request("GET", _url(server, "/last")).body == b"/last"
+
+
+def test_a_large_body_goes_in_pieces(server: ThreadingHTTPServer) -> None:
+    pieces = [bytes([i]) * 300_000 for i in range(3)]
+    got = LeanHTTP().request("PUT", _url(server, "/big"), body=[memoryview(p) for p in pieces])
+    assert got.body == b"".join(pieces)[::-1]
+
+
+def test_an_answer_cut_short_is_a_connection_error(server: ThreadingHTTPServer) -> None:
+    client = LeanHTTP()
+    with pytest.raises(ConnectionError, match="after 10 of the answer's 1000 bytes"):
+        client.request("GET", _url(server, "/cut"))
+    assert client.request("GET", _url(server, "/then")).body == b"/then"
+
+
+@pytest.mark.parametrize(("target", "headers"), [
+    ("/a", {"X-Test": "1\r\nX-Injected: yes"}),
+    ("/a b", {}),
+    ("/a\r\nX: y", {}),
+])
+def test_line_breaks_are_refused_before_anything_is_sent(server, target, headers) -> None:
+    with pytest.raises(ValueError):
+        LeanHTTP().request("GET", _url(server, target), headers=headers)
+    assert _Handler.connections == set()
 
 
 def test_a_refused_connection_raises() -> None:

@@ -4,12 +4,12 @@ obstore's async GET of a small object costs about 1.1 ms of client CPU
 (two hand-offs between its runtime and the event loop, one for the answer
 and one for the body); the same GET presigned by obstore (``obstore.sign``,
 about 16 µs: obstore still signs, with the store's own credentials) and
-sent over a kept-alive ``http.client`` connection in the engine's thread
+sent over a kept-alive connection (:mod:`omefs.lean_http`) in the engine's thread
 pool costs about 0.7 ms. The bytes are checked by the engine as any read's
 are (their MD5 against the ETag).
 
 Used where the store's request is nothing but a signed GET: no proxy on
-the way (``http.client`` does not go through one), no requester-pays
+the way (that client goes through none), no requester-pays
 setting (a header the URL does not carry) and a store obstore can sign
 for. Anything else keeps obstore's GET. A refusal is
 :class:`~omefs.errors.HTTPStatusError` with S3's ``<Code>`` as the reason

@@ -21,7 +21,7 @@ to what already does it:
 
 Anything else — an async-only credential, encryption settings (their
 headers are the SDK client's), a request hook, a secondary location, a
-proxy in the environment (``http.client`` goes through none) — keeps the
+proxy in the environment (:mod:`omefs.lean_http` goes through none) — keeps the
 SDK client: :meth:`BlobHTTP.for_fs` answers None and the caller uses adlfs's.
 
 A refusal becomes :class:`~omefs.errors.HTTPStatusError` with the status

@@ -22,7 +22,6 @@ the HTTP status and the API's reason, which
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 import time
@@ -73,7 +72,7 @@ def _transient(exc: BaseException) -> bool:
         return exc.http_status in RETRY_STATUS
     if isinstance(exc, ConnectionRefusedError):
         return False
-    return isinstance(exc, (ConnectionError, TimeoutError, http.client.HTTPException))
+    return isinstance(exc, (ConnectionError, TimeoutError))
 
 
 class GCSJsonAPI:
