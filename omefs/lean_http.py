@@ -32,7 +32,9 @@ which does.
 
 from __future__ import annotations
 
+import os
 import socket
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -65,6 +67,9 @@ class Response:
 
 def proxied(url: str) -> bool:
     """Whether the environment's proxy settings (``HTTPS_PROXY``, ``NO_PROXY``…) apply to ``url``."""
+    if sys.platform not in ("darwin", "win32") and not any(
+            name.lower().endswith("_proxy") for name in os.environ):
+        return False  # no proxy variable (all there is on Linux): urllib.request's import spared
     import urllib.request
 
     proxies = urllib.request.getproxies()
@@ -74,10 +79,6 @@ def proxied(url: str) -> bool:
     if parts.scheme not in proxies and "all" not in proxies:
         return False
     return not urllib.request.proxy_bypass(parts.hostname or "")
-
-
-class _Stale(Exception):
-    """The kept connection was closed before any byte of the answer came back."""
 
 
 class _Connection:
@@ -130,8 +131,9 @@ def _read_chunked(reader: Any) -> bytes:
         _line(reader)  # the chunk's CRLF
 
 
-def _exchange(conn: _Connection, head: bytes, pieces: list[Any], method: str) -> tuple[Response, bool]:
-    """Send one request on ``conn`` and read its answer: ``(response, keep the connection)``."""
+def _exchange(conn: _Connection, head: bytes, pieces: list[Any], method: str) -> tuple[Response, bool] | None:
+    """Send one request on ``conn`` and read its answer: ``(response, keep the connection)``,
+    or None when the connection was closed before any byte of the answer came back."""
     try:
         if pieces and sum(memoryview(p).nbytes for p in pieces) <= _JOIN_LIMIT:
             conn.sock.sendall(b"".join([head, *pieces]))
@@ -139,15 +141,15 @@ def _exchange(conn: _Connection, head: bytes, pieces: list[Any], method: str) ->
             conn.sock.sendall(head)
             for piece in pieces:
                 conn.sock.sendall(piece)
-    except _STALE as exc:
-        raise _Stale from exc
+    except _STALE:
+        return None
     reader = conn.reader
     try:
         status_line = _line(reader)
-    except _STALE as exc:
-        raise _Stale from exc
+    except _STALE:
+        return None
     if not status_line:
-        raise _Stale
+        return None
     version, _, rest = status_line.partition(b" ")
     try:
         status = int(rest[:3])
@@ -246,16 +248,16 @@ class LeanHTTP:
         for attempt in (0, 1):
             conn, fresh = self._connection(parts.scheme, parts.netloc)
             try:
-                answer, keep = _exchange(conn, head, pieces, method)
-            except _Stale:
-                self._drop(parts.scheme, parts.netloc)
-                if attempt or fresh:
-                    raise ConnectionResetError(f"{parts.netloc} closed the connection before "
-                                               "answering") from None
-                continue  # the server had closed the kept connection: the request never arrived
+                exchanged = _exchange(conn, head, pieces, method)
             except BaseException:
                 self._drop(parts.scheme, parts.netloc)  # a half-read answer poisons the connection
                 raise
+            if exchanged is None:
+                self._drop(parts.scheme, parts.netloc)
+                if attempt or fresh:
+                    raise ConnectionResetError(f"{parts.netloc} closed the connection before answering")
+                continue  # the server had closed the kept connection: the request never arrived
+            answer, keep = exchanged
             if not keep:
                 self._drop(parts.scheme, parts.netloc)
             return answer
