@@ -182,6 +182,18 @@ class TransferHooks:
         result = await obstore.get_async(store, key)
         return await result.bytes_async()
 
+    async def write_stored(self, rt: Runtime, store: Any, key: str, data: Any,
+                           **attributes: Any) -> WriteResult:
+        """Write ``data`` as the whole object ``key`` of the obstore ``store`` in one request
+        (``attributes``: obstore's, such as a storage class): obstore's PUT by default."""
+        import obstore
+
+        from omefs.transfer.streams import WriteResult
+
+        result = await obstore.put_async(store, key, data, use_multipart=False, **attributes)
+        return WriteResult(etag=result.get("e_tag"), version=result.get("version"),
+                           acknowledged=len(data))
+
     async def read_whole(self, rt: Runtime, ep: Endpoint, path: str) -> Any:
         """The whole object in one request, where no obstore store serves it (a bytes-like
         object): the filesystem's ``cat_file`` by default."""

@@ -227,12 +227,7 @@ async def _write_whole(rt: Runtime, ep: Endpoint, path: str, data: Any,
     located = ep.store(path) if storage_class is None or attributes is not None else None
     by_obstore, by_fsspec = _class_options(storage_class, attributes)
     if located is not None:
-        import obstore
-
-        store, key = located
-        result = await obstore.put_async(store, key, data, use_multipart=False, **by_obstore)
-        return WriteResult(etag=result.get("e_tag"), version=result.get("version"),
-                           acknowledged=len(data))
+        return await ep.hooks.write_stored(rt, *located, data, **by_obstore)  # type: ignore[no-any-return]
     return await ep.hooks.write_whole(rt, ep, path, data, **by_fsspec)  # type: ignore[no-any-return]
 
 

@@ -9,8 +9,9 @@
   aborted if any part fails.
 * Unfinished multipart uploads are invisible but billed: the engine asks
   to abort the ones it (or an interrupted earlier run) left behind.
-* A whole object is read with one presigned GET over plain HTTP
-  (:mod:`omefs.providers.aws.plain_get`) where that is all obstore's GET is.
+* A whole object is read and written with one presigned GET or PUT over
+  plain HTTP (:mod:`omefs.providers.aws.presigned`) where that is all
+  obstore's request is.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from omefs.providers.hooks import TransferHooks, etag_layout_part
 
 if TYPE_CHECKING:
     from omefs.transfer.endpoints import Endpoint
-    from omefs.transfer.streams import Runtime
+    from omefs.transfer.streams import Runtime, WriteResult
     from omefs.transfer.verify import Fingerprint
 
 __all__ = ["S3TransferHooks", "COPY_LIMIT", "s3_identity"]
@@ -110,21 +111,51 @@ class S3TransferHooks(TransferHooks):
 
     async def read_stored(self, rt: Runtime, store: Any, key: str) -> Any:
         """One presigned GET over plain HTTP where the store's GET is nothing more
-        (:mod:`omefs.providers.aws.plain_get`), else obstore's."""
-        from omefs.errors import HTTPStatusError
-        from omefs.providers.aws.plain_get import get_object, plain_reader, refused_presigned
+        (:mod:`omefs.providers.aws.presigned`), else obstore's."""
+        from omefs.providers.aws.presigned import (
+            get_object,
+            obstore_may_answer,
+            plain_client,
+            refused_presigned,
+        )
 
-        client = plain_reader(store)
+        client = plain_client(store)
         if client is None:
             return await super().read_stored(rt, store, key)
         try:
             return await rt.run(get_object, client, store, key)
-        except HTTPStatusError as exc:
-            if exc.http_status in (404, 429, 503):  # no such object; slow down
+        except Exception as exc:
+            if not obstore_may_answer(exc):
                 raise
             data = await super().read_stored(rt, store, key)  # signed in headers instead
             refused_presigned(store)
             return data
+
+    async def write_stored(self, rt: Runtime, store: Any, key: str, data: Any,
+                           **attributes: Any) -> WriteResult:
+        """One presigned PUT over plain HTTP where the store's PUT is nothing more and no
+        attribute (a storage class) goes with it, else obstore's."""
+        from omefs.providers.aws.presigned import (
+            obstore_may_answer,
+            plain_client,
+            put_object,
+            refused_presigned,
+        )
+        from omefs.transfer.streams import WriteResult
+
+        client = None if attributes else plain_client(store)
+        if client is None:
+            return await super().write_stored(rt, store, key, data, **attributes)
+        try:
+            headers = await rt.run(put_object, client, store, key, data)
+        except Exception as exc:
+            if not obstore_may_answer(exc):
+                raise
+            result = await super().write_stored(rt, store, key, data)  # signed in headers instead
+            refused_presigned(store)
+            return result
+        return WriteResult(etag=headers.get("etag"), version=headers.get("x-amz-version-id"),
+                           acknowledged=memoryview(data).nbytes)
 
     def build_store(self, fs: Any, bucket: str, *, retries: int) -> Any:
         from omefs.providers.aws.store import build_s3_store

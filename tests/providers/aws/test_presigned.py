@@ -1,12 +1,13 @@
-"""Whole-object reads from S3 as presigned GETs over plain HTTP (omefs.providers.aws.plain_get).
+"""Whole-object reads and writes of S3 as presigned GETs and PUTs over plain HTTP
+(omefs.providers.aws.presigned).
 
 Servers: moto (``s3_env``) for the reads, and moto with IAM enforced
 (``s3_auth_env``), which checks header signatures but answers every
 presigned URL with a 500 (its IAM check reads only the ``Authorization``
 header): a server that takes no query signature, whose objects must still
-be read, through obstore's header-signed GET. The copy engine's reads of
-small objects take this path; a store whose GET is more than a signed GET
-(a proxy, requester-pays) keeps obstore's.
+be read and written, through obstore's header-signed requests. The copy
+engine's reads and writes of small objects take this path; a store whose
+request is more than a signed URL (a proxy, requester-pays) keeps obstore's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 import omefs
 from omefs.errors import HTTPNotFoundError, HTTPStatusError, NotFoundError
-from omefs.providers.aws.plain_get import get_object, plain_reader
+from omefs.providers.aws.presigned import get_object, plain_client, put_object
 from omefs.providers.aws.store import build_s3_store
 
 NAMES = ["plain.bin", "with space.bin", "ü/ñ+%&=.bin", "deep/a/b/c.bin"]
@@ -48,14 +49,23 @@ def store_for(fs):
 
 def test_every_name_is_read_whole_with_a_signed_get(bucket):
     store = store_for(bucket)
-    client = plain_reader(store)
+    client = plain_client(store)
     assert client is not None
     for name in NAMES:
         assert get_object(client, store, name) == name.encode() * 1000, name
 
 
+def test_every_name_is_written_whole_with_a_signed_put(bucket):
+    store = store_for(bucket)
+    for name in NAMES:
+        data = memoryview(b"w-" + name.encode() * 500)
+        headers = put_object(plain_client(store), store, f"put/{name}", data)
+        assert headers["etag"].strip('"') == hashlib.md5(data).hexdigest()
+        assert bucket.cat(f"plainget/put/{name}") == bytes(data)
+
+
 def test_a_missing_object_is_a_typed_404(bucket):
-    client = plain_reader(store_for(bucket))
+    client = plain_client(store_for(bucket))
     with pytest.raises(HTTPNotFoundError) as missing:
         get_object(client, store_for(bucket), "absent.bin")
     assert missing.value.http_status == 404 and missing.value.reason == "NoSuchKey"
@@ -66,16 +76,27 @@ def test_a_server_refusing_query_signatures_is_read_through_obstore(s3_auth_env,
     fs = filled(s3_auth_env)
     store = store_for(fs)
     with pytest.raises(HTTPStatusError) as refused:  # what moto-auth makes of a presigned URL
-        get_object(plain_reader(store), store, "plain.bin")
+        get_object(plain_client(store), store, "plain.bin")
     assert refused.value.http_status == 500
     report = omefs.copy("s3://plainget/", str(tmp_path / "out"), src_auth=auth_of(s3_auth_env),
                         recursive=True)
     assert report.ok and len(report.copied) == len(NAMES)
     assert (tmp_path / "out" / NAMES[2]).read_bytes() == NAMES[2].encode() * 1000
-    assert plain_reader(store) is None  # obstore reads this store from now on
+    assert plain_client(store) is None  # obstore reads this store from now on
 
 
-def test_a_proxy_or_requester_pays_keeps_obstores_get(bucket, monkeypatch):
+def test_a_server_refusing_query_signatures_is_written_through_obstore(s3_auth_env, tmp_path):
+    fs = filled(s3_auth_env)
+    (tmp_path / "up").mkdir()
+    for name in ("a.bin", "b c.bin"):
+        (tmp_path / "up" / name).write_bytes(name.encode() * 100)
+    report = omefs.copy(str(tmp_path / "up"), "s3://plainget/up/", dst_auth=auth_of(s3_auth_env),
+                        recursive=True)
+    assert report.ok and len(report.copied) == 2
+    assert fs.cat("plainget/up/b c.bin") == b"b c.bin" * 100
+
+
+def test_a_proxy_keeps_obstores_requests(bucket, monkeypatch):
     from obstore.store import S3Store
 
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
@@ -84,22 +105,28 @@ def test_a_proxy_or_requester_pays_keeps_obstores_get(bucket, monkeypatch):
     proxied = S3Store("plainget", config={"endpoint": bucket.client_kwargs["endpoint_url"],
                                           "access_key_id": "k", "secret_access_key": "s",
                                           "region": "us-east-1"}, client_options={"allow_http": True})
-    assert plain_reader(proxied) is None
-    monkeypatch.delenv("HTTP_PROXY")
-    payer = S3Store("plainget", config={"endpoint": bucket.client_kwargs["endpoint_url"],
+    assert plain_client(proxied) is None
+
+
+@pytest.mark.parametrize("setting", [{"request_payer": True}, {"checksum_algorithm": "sha256"}])
+def test_a_setting_a_url_cannot_carry_keeps_obstores_requests(bucket, setting):
+    from obstore.store import S3Store
+
+    store = S3Store("plainget", config={"endpoint": bucket.client_kwargs["endpoint_url"],
                                         "access_key_id": "k", "secret_access_key": "s",
-                                        "region": "us-east-1", "request_payer": True},
+                                        "region": "us-east-1", **setting},
                     client_options={"allow_http": True})
-    assert plain_reader(payer) is None
+    assert plain_client(store) is None
 
 
-def test_the_engine_reads_small_objects_this_way(bucket, s3_env, tmp_path, monkeypatch):
+def test_the_engine_reads_and_writes_small_objects_this_way(bucket, s3_env, tmp_path, monkeypatch):
     import obstore
 
-    def no_obstore_get(*args, **kwargs):
-        raise AssertionError("obstore's GET was used")
+    def no_obstore(*args, **kwargs):
+        raise AssertionError("obstore's GET or PUT was used")
 
-    monkeypatch.setattr(obstore, "get_async", no_obstore_get)
+    monkeypatch.setattr(obstore, "get_async", no_obstore)
+    monkeypatch.setattr(obstore, "put_async", no_obstore)
     auth = auth_of(s3_env)
     report = omefs.copy("s3://plainget/", str(tmp_path / "out"), src_auth=auth, recursive=True)
     assert report.ok and len(report.copied) == len(NAMES)
@@ -108,3 +135,7 @@ def test_the_engine_reads_small_objects_this_way(bucket, s3_env, tmp_path, monke
         assert hashlib.md5(data).digest() == hashlib.md5(name.encode() * 1000).digest()
     with pytest.raises(NotFoundError):
         omefs.copy("s3://plainget/absent.bin", str(tmp_path / "absent.bin"), src_auth=auth)
+    back = omefs.copy(str(tmp_path / "out"), "s3://plainget/back/", dst_auth=auth, recursive=True)
+    assert back.ok and len(back.copied) == len(NAMES)
+    for name in NAMES:  # the engine compared each ETag with the MD5 of what it sent
+        assert bucket.cat(f"plainget/back/{name}") == name.encode() * 1000
