@@ -35,7 +35,8 @@ from typing import Any
 from omefs.errors import HTTPNotFoundError, HTTPStatusError
 from omefs.lean_http import LeanHTTP, proxied
 
-__all__ = ["get_object", "obstore_may_answer", "plain_client", "put_object", "refused_presigned"]
+__all__ = ["first_part_size", "get_object", "obstore_may_answer", "plain_client", "put_object",
+           "refused_presigned"]
 
 #: How long a URL signed for one request stays valid (it is used at once).
 _LIFETIME = timedelta(minutes=15)
@@ -132,3 +133,27 @@ def put_object(client: LeanHTTP, store: Any, key: str, data: Any) -> dict[str, s
     if answer.status != 200:
         raise _error("PUT", answer.status, answer.headers, answer.body, key)
     return answer.headers
+
+
+def first_part_size(client: LeanHTTP, store: Any, key: str) -> int | None:
+    """The size of part 1 of the object ``key`` (``HEAD ?partNumber=1``, which a presigned URL
+    cannot carry: botocore's SigV4 signs it, with the keys of the store's settings), or None
+    where the store's settings hold no keys. Blocking: run in the engine's pool."""
+    import obstore
+
+    config = getattr(store, "config", None) or {}
+    key_id, secret = config.get("access_key_id"), config.get("secret_access_key")
+    if not key_id or not secret:
+        return None
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = str(obstore.sign(store, "HEAD", key, _LIFETIME)).split("?", 1)[0] + "?partNumber=1"
+    request = AWSRequest(method="HEAD", url=url)
+    token = config.get("session_token") or config.get("token")
+    S3SigV4Auth(Credentials(key_id, secret, token), "s3", config.get("region") or "us-east-1").add_auth(request)
+    answer = client.request("HEAD", url, headers=dict(request.headers.items()))
+    if answer.status not in (200, 206):
+        raise _error("HEAD", answer.status, answer.headers, answer.body, key)
+    return int(answer.headers["content-length"])

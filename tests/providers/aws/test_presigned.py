@@ -22,6 +22,7 @@ from omefs.errors import HTTPNotFoundError, HTTPStatusError, NotFoundError
 from omefs.providers.aws.presigned import get_object, plain_client, put_object
 from omefs.providers.aws.store import build_s3_store
 
+MiB = 1 << 20
 NAMES = ["plain.bin", "with space.bin", "ü/ñ+%&=.bin", "deep/a/b/c.bin"]
 
 
@@ -41,6 +42,21 @@ def auth_of(server) -> dict:
     return {"provider": "aws", "auth_type": "access_key",
             "settings": {"access_key_id": server.access_key_id,
                          "secret_access_key": server.secret_access_key, "endpoint_url": server.endpoint}}
+
+
+def upload_in_parts(server, key: str, parts: list[bytes]) -> None:
+    """One multipart upload of ``parts`` (boto3: the layout is the test's, not a client's)."""
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=server.endpoint, region_name="us-east-1",
+                      aws_access_key_id=server.access_key_id,
+                      aws_secret_access_key=server.secret_access_key)
+    upload = s3.create_multipart_upload(Bucket="plainget", Key=key)["UploadId"]
+    done = [{"PartNumber": n, "ETag": s3.upload_part(Bucket="plainget", Key=key, UploadId=upload,
+                                                      PartNumber=n, Body=part)["ETag"]}
+            for n, part in enumerate(parts, 1)]
+    s3.complete_multipart_upload(Bucket="plainget", Key=key, UploadId=upload,
+                                 MultipartUpload={"Parts": done})
 
 
 def store_for(fs):
@@ -139,3 +155,32 @@ def test_the_engine_reads_and_writes_small_objects_this_way(bucket, s3_env, tmp_
     assert back.ok and len(back.copied) == len(NAMES)
     for name in NAMES:  # the engine compared each ETag with the MD5 of what it sent
         assert bucket.cat(f"plainget/back/{name}") == name.encode() * 1000
+
+
+@pytest.mark.parametrize("name", ["mp.bin", "a b/ü+%.bin"])
+def test_a_multipart_sources_part_size_is_asked_without_s3fs(s3_auth_env, name):
+    """``HEAD ?partNumber=1`` signed by botocore's SigV4 in headers, which moto-auth checks:
+    the answer is part 1's size (the layout a multipart ETag is checked with)."""
+    from omefs.providers.aws.presigned import first_part_size
+
+    fs = filled(s3_auth_env)
+    upload_in_parts(s3_auth_env, name, [b"p" * (5 * MiB), b"q" * (5 * MiB), b"tail"])
+    assert fs.info(f"plainget/{name}")["ETag"].strip('"').endswith("-3")
+    store = store_for(fs)
+    from omefs.lean_http import LeanHTTP
+
+    assert first_part_size(LeanHTTP(), store, name) == 5 * MiB
+
+
+def test_a_multipart_copy_checks_the_etag_with_the_part_size_learnt_so(s3_env, tmp_path, monkeypatch):
+    fs = filled(s3_env)
+    upload_in_parts(s3_env, "big/mp.bin", [b"r" * (5 * MiB), b"r" * (5 * MiB), b"r" * MiB])
+    def no_s3fs(*args, **kwargs):
+        raise AssertionError("s3fs was asked for the part size")
+
+    monkeypatch.setattr(type(fs), "call_s3", no_s3fs, raising=False)
+    report = omefs.copy("s3://plainget/big/mp.bin", str(tmp_path / "mp.bin"), src_auth=auth_of(s3_env),
+                        part_size=8 * MiB)
+    (item,) = report.copied
+    assert "etag" in item.verified
+    assert (tmp_path / "mp.bin").read_bytes() == b"r" * (11 * MiB)
