@@ -68,8 +68,8 @@ class Response:
 def proxied(url: str) -> bool:
     """Whether the environment's proxy settings (``HTTPS_PROXY``, ``NO_PROXY``…) apply to ``url``."""
     if sys.platform not in ("darwin", "win32") and not any(
-            name.lower().endswith("_proxy") for name in os.environ):
-        return False  # no proxy variable (all there is on Linux): urllib.request's import spared
+            name.lower().endswith("_proxy") and name.lower() != "no_proxy" for name in os.environ):
+        return False  # no proxy set (Linux has only the variables): urllib.request's import spared
     import urllib.request
 
     proxies = urllib.request.getproxies()

@@ -172,3 +172,18 @@ def test_proxy_settings_are_seen(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not proxied("http://127.0.0.1:10000/c/b")
     monkeypatch.setenv("NO_PROXY", "blob.core.windows.net")
     assert not proxied("https://acct.blob.core.windows.net/c/b")
+
+
+def test_no_proxy_alone_proxies_nothing_and_costs_no_import() -> None:
+    """With NO_PROXY but no proxy, nothing is proxied, and urllib.request (which imports
+    http.client and email's parser, tens of milliseconds) is not loaded to say so."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["NO_PROXY"] = "localhost,127.0.0.1"
+    code = ("import sys; from omefs.lean_http import proxied; "
+            "print(proxied('https://acct.blob.core.windows.net/c/b'), 'urllib.request' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ["False", "False"], out.stderr
