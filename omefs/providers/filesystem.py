@@ -35,7 +35,7 @@ from omefs.config import AuthConfig, as_auth_config
 if TYPE_CHECKING:
     from omefs.auth.base import Credentials
 
-__all__ = ["AuthMixin", "credentials_of", "merge_options"]
+__all__ = ["AuthMixin", "credentials_of", "exists_by_info", "merge_options"]
 
 # Keyword arguments whose value is a mapping that should be merged key by
 # key rather than replaced.
@@ -165,3 +165,14 @@ class AuthMixin:
         if routed is not None:
             out["omefs_route"] = routed
         return out
+
+
+def exists_by_info(fs: Any, path: str, **kwargs: Any) -> bool:
+    """Whether ``fs.info(path)`` finds ``path``. Only "not found" is "no": refused credentials,
+    permissions and rate limits are raised, not hidden (fsspec's own ``exists`` says "no" to
+    any error)."""
+    try:
+        fs.info(path, **kwargs)
+    except FileNotFoundError:
+        return False
+    return True

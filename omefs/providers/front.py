@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from omefs.providers.error_mapping import SYNC_METHODS, map_errors
-from omefs.providers.filesystem import AuthMixin
+from omefs.providers.filesystem import AuthMixin, exists_by_info
 
 __all__ = ["StoreFront", "open_front"]
 
@@ -215,11 +215,7 @@ class StoreFront(AuthMixin, _FrontOptions):
         bucket, key = self.split(path)
         if not key:  # buckets: the service's own answer, through the full filesystem
             return bool(self.full.exists(path, **kwargs))
-        try:
-            self.info(path)
-        except FileNotFoundError:
-            return False
-        return True
+        return exists_by_info(self, path)
 
     @contextlib.contextmanager
     def _bucket_checked(self, bucket: str, path: str) -> Iterator[None]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from omefs.providers.error_mapping import SYNC_METHODS, map_errors
+from omefs.providers.filesystem import exists_by_info
 from omefs.providers.front import StoreFront
 from omefs.providers.gcp.entries import (
     directory_entry,
@@ -183,8 +184,4 @@ class GCSFront(StoreFront):
         return [o["name"] for o in objects]
 
     def exists(self, path: str, **kwargs: Any) -> bool:
-        try:
-            self.info(path, **kwargs)
-        except FileNotFoundError:
-            return False
-        return True
+        return exists_by_info(self, path, **kwargs)  # buckets too: the JSON API answers them

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from omefs.errors import InvalidURIError, IsAReleaseError, NotFoundError
+from omefs.providers.filesystem import exists_by_info
 from omefs.providers.github.artifacts.catalog import when as _when
 from omefs.providers.github.connection import ReleasesConnection
 from omefs.providers.github.paths import ACCEPTED_FORMS, ReleasePath, release_dir
@@ -238,11 +239,7 @@ class ReleaseListing(ReleasesConnection):
 
     def exists(self, path: str, **kwargs: Any) -> bool:
         """Whether ``path`` exists; auth, permission and rate-limit errors are raised, not hidden."""
-        try:
-            self.info(path, **kwargs)
-        except FileNotFoundError:
-            return False
-        return True
+        return exists_by_info(self, path, **kwargs)
 
     def created(self, path: str) -> datetime | None:
         """When the asset was uploaded, or the release created."""

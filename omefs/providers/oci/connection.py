@@ -25,7 +25,7 @@ from oci.exceptions import ServiceError
 
 from omefs.encryption import EncryptionOptions
 from omefs.errors import ConfigError
-from omefs.providers.filesystem import AuthMixin
+from omefs.providers.filesystem import AuthMixin, exists_by_info
 from omefs.providers.oci.limits import (
     DEFAULT_CONCURRENCY,
     DEFAULT_PART_SIZE,
@@ -323,11 +323,7 @@ class OCIConnection(AuthMixin, EncryptionOptions, ocifs.OCIFileSystem):  # type:
 
     def exists(self, path: str, **kwargs: Any) -> bool:
         """Whether ``path`` exists; credentials that are refused raise rather than say "no"."""
-        try:
-            self.info(path, **kwargs)
-            return True
-        except FileNotFoundError:
-            return False
+        return exists_by_info(self, path, **kwargs)
 
 
 def signer_of(fs: Any) -> Any:
