@@ -23,20 +23,23 @@ Not every S3-compatible server takes a signature in the query string
 (moto with IAM enforced answers 500). So a refusal other than a 404 or
 throttling is asked again through obstore's own request (signed in
 headers); if that one is answered, the store is served by obstore from then
-on (:func:`refused_presigned`).
+on (:func:`_refused_presigned`).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from omefs.errors import HTTPNotFoundError, HTTPStatusError
 from omefs.lean_http import LeanHTTP, proxied
 
-__all__ = ["first_part_size", "get_object", "obstore_may_answer", "plain_client", "put_object",
-           "refused_presigned"]
+if TYPE_CHECKING:
+    from omefs.transfer.streams import Runtime
+
+__all__ = ["first_part_size", "get_object", "plain_client", "presigned_or_obstore", "put_object"]
 
 #: How long a URL signed for one request stays valid (it is used at once).
 _LIFETIME = timedelta(minutes=15)
@@ -49,11 +52,11 @@ _FINAL = frozenset({404, 429, 503})
 _lock = threading.Lock()
 #: One client per TLS setting (``verify``); connections are per thread inside it.
 _clients: dict[bool, LeanHTTP] = {}
-#: Whether each store (by identity, held here) is served by presigned requests.
-_verdicts: dict[int, tuple[Any, bool]] = {}
+#: Each store (by identity, held here) and the client of its presigned requests (None: obstore's).
+_verdicts: dict[int, tuple[Any, LeanHTTP | None]] = {}
 
 
-def obstore_may_answer(exc: BaseException) -> bool:
+def _obstore_may_answer(exc: BaseException) -> bool:
     """Whether a presigned request's failure should be asked again through obstore."""
     return isinstance(exc, HTTPStatusError) and exc.http_status not in _FINAL
 
@@ -75,25 +78,43 @@ def plain_client(store: Any) -> LeanHTTP | None:
     with _lock:
         known = _verdicts.get(id(store))
         if known is not None and known[0] is store:
-            return _clients[_verify(store)] if known[1] else None
-    able = _can_presign(store)
+            return known[1]
+    client = None
+    if _can_presign(store):
+        verify = _verify(store)
+        with _lock:
+            client = _clients.setdefault(verify, LeanHTTP(verify=verify))
     with _lock:
         if len(_verdicts) >= 256:  # stores come and go in a long-lived process
             _verdicts.clear()
-        _verdicts[id(store)] = (store, able)
-        if not able:
-            return None
-        verify = _verify(store)
-        if verify not in _clients:
-            _clients[verify] = LeanHTTP(verify=verify)
-        return _clients[verify]
+        _verdicts[id(store)] = (store, client)
+    return client
 
 
-def refused_presigned(store: Any) -> None:
+def _refused_presigned(store: Any) -> None:
     """Serve ``store`` by obstore from now on: it refused a presigned request that obstore's
     header-signed request got answered."""
     with _lock:
-        _verdicts[id(store)] = (store, False)
+        _verdicts[id(store)] = (store, None)
+
+
+async def presigned_or_obstore(rt: Runtime, store: Any, send: Callable[[LeanHTTP], Any],
+                               by_obstore: Callable[[], Awaitable[Any]]) -> Any:
+    """``send(client)`` in the engine's pool where ``store`` is served by presigned requests,
+    else ``by_obstore()``; a refusal obstore might not get (:func:`_obstore_may_answer`) is
+    asked again through ``by_obstore()``, and if that is answered the store stays with
+    obstore (:func:`_refused_presigned`)."""
+    client = plain_client(store)
+    if client is None:
+        return await by_obstore()
+    try:
+        return await rt.run(send, client)
+    except Exception as exc:
+        if not _obstore_may_answer(exc):
+            raise
+        answer = await by_obstore()  # signed in headers instead
+        _refused_presigned(store)
+        return answer
 
 
 def _verify(store: Any) -> bool:

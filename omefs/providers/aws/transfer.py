@@ -126,50 +126,30 @@ class S3TransferHooks(TransferHooks):
     async def read_stored(self, rt: Runtime, store: Any, key: str) -> Any:
         """One presigned GET over plain HTTP where the store's GET is nothing more
         (:mod:`omefs.providers.aws.presigned`), else obstore's."""
-        from omefs.providers.aws.presigned import (
-            get_object,
-            obstore_may_answer,
-            plain_client,
-            refused_presigned,
-        )
+        from omefs.providers.aws.presigned import get_object, presigned_or_obstore
 
-        client = plain_client(store)
-        if client is None:
-            return await super().read_stored(rt, store, key)
-        try:
-            return await rt.run(get_object, client, store, key)
-        except Exception as exc:
-            if not obstore_may_answer(exc):
-                raise
-            data = await super().read_stored(rt, store, key)  # signed in headers instead
-            refused_presigned(store)
-            return data
+        by_obstore = super().read_stored
+        return await presigned_or_obstore(rt, store, lambda client: get_object(client, store, key),
+                                          lambda: by_obstore(rt, store, key))
 
     async def write_stored(self, rt: Runtime, store: Any, key: str, data: Any,
                            **attributes: Any) -> WriteResult:
         """One presigned PUT over plain HTTP where the store's PUT is nothing more and no
         attribute (a storage class) goes with it, else obstore's."""
-        from omefs.providers.aws.presigned import (
-            obstore_may_answer,
-            plain_client,
-            put_object,
-            refused_presigned,
-        )
+        from omefs.providers.aws.presigned import presigned_or_obstore, put_object
         from omefs.transfer.streams import WriteResult
 
-        client = None if attributes else plain_client(store)
-        if client is None:
-            return await super().write_stored(rt, store, key, data, **attributes)
-        try:
-            headers = await rt.run(put_object, client, store, key, data)
-        except Exception as exc:
-            if not obstore_may_answer(exc):
-                raise
-            result = await super().write_stored(rt, store, key, data)  # signed in headers instead
-            refused_presigned(store)
-            return result
-        return WriteResult(etag=headers.get("etag"), version=headers.get("x-amz-version-id"),
-                           acknowledged=memoryview(data).nbytes)
+        by_obstore = super().write_stored
+        if attributes:
+            return await by_obstore(rt, store, key, data, **attributes)
+
+        def send(client: Any) -> WriteResult:
+            headers = put_object(client, store, key, data)
+            return WriteResult(etag=headers.get("etag"), version=headers.get("x-amz-version-id"),
+                               acknowledged=memoryview(data).nbytes)
+
+        return await presigned_or_obstore(  # type: ignore[no-any-return]
+            rt, store, send, lambda: by_obstore(rt, store, key, data))
 
     def build_store(self, fs: Any, bucket: str, *, retries: int) -> Any:
         from omefs.providers.aws.store import build_s3_store
