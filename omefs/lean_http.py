@@ -131,11 +131,12 @@ def _read_chunked(reader: Any) -> bytes:
         _line(reader)  # the chunk's CRLF
 
 
-def _exchange(conn: _Connection, head: bytes, pieces: list[Any], method: str) -> tuple[Response, bool] | None:
+def _exchange(conn: _Connection, head: bytes, pieces: list[Any], size: int,
+              method: str) -> tuple[Response, bool] | None:
     """Send one request on ``conn`` and read its answer: ``(response, keep the connection)``,
     or None when the connection was closed before any byte of the answer came back."""
     try:
-        if pieces and sum(memoryview(p).nbytes for p in pieces) <= _JOIN_LIMIT:
+        if pieces and size <= _JOIN_LIMIT:
             conn.sock.sendall(b"".join([head, *pieces]))
         else:
             conn.sock.sendall(head)
@@ -244,11 +245,12 @@ class LeanHTTP:
         if parts.query:
             target += "?" + parts.query
         pieces = [] if body is None else list(body) if isinstance(body, list) else [body]
-        head = _head(method, target, parts.netloc, pieces, body is not None, headers or {})
+        size = sum(memoryview(p).nbytes for p in pieces)
+        head = _head(method, target, parts.netloc, size if body is not None else None, headers or {})
         for attempt in (0, 1):
             conn, fresh = self._connection(parts.scheme, parts.netloc)
             try:
-                exchanged = _exchange(conn, head, pieces, method)
+                exchanged = _exchange(conn, head, pieces, size, method)
             except BaseException:
                 self._drop(parts.scheme, parts.netloc)  # a half-read answer poisons the connection
                 raise
@@ -270,10 +272,10 @@ class LeanHTTP:
         self._local.conns = {}
 
 
-def _head(method: str, target: str, netloc: str, pieces: list[Any], has_body: bool,
+def _head(method: str, target: str, netloc: str, size: int | None,
           headers: Mapping[str, str]) -> bytes:
-    """The request line and headers: ``Host``, ``Accept-Encoding: identity`` and the
-    ``Content-Length`` unless given; a CR, LF or NUL anywhere is refused (``ValueError``)."""
+    """The request line and headers (``size``: the body's, None for none): ``Host``,
+    ``Accept-Encoding: identity`` and the ``Content-Length`` unless given; a CR, LF or NUL anywhere is refused (``ValueError``)."""
     lines = [f"{method} {target} HTTP/1.1", f"Host: {netloc.rpartition('@')[2]}"]
     names = set()
     for name, value in headers.items():
@@ -286,6 +288,6 @@ def _head(method: str, target: str, netloc: str, pieces: list[Any], has_body: bo
         raise ValueError("the request target holds a space, a line break or NUL")
     if "accept-encoding" not in names:
         lines.append("Accept-Encoding: identity")
-    if "content-length" not in names and (has_body or method in ("PUT", "POST", "PATCH")):
-        lines.append(f"Content-Length: {sum(memoryview(p).nbytes for p in pieces)}")
+    if "content-length" not in names and (size is not None or method in ("PUT", "POST", "PATCH")):
+        lines.append(f"Content-Length: {size or 0}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")

@@ -46,30 +46,28 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
             return
         if self.path == "/until-close":  # no length: the body ends with the connection
-            self.send_response(200)
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(b"x" * 100_000)
+            self._raw(200, [("Connection", "close")], b"x" * 100_000, close=True)
+        elif self.path == "/cut":  # promises more than it sends, then hangs up
+            self._raw(200, [("Content-Length", "1000")], b"x" * 10, close=True)
+        elif self.path == "/empty":
+            self._raw(204, [])
+        else:
+            self._answer(self.path.encode(), close=self.path.endswith("close"))
+
+    def _raw(self, status: int, headers: list[tuple[str, str]], body: bytes = b"",
+             close: bool = False) -> None:
+        """An answer exactly as given: no header added, and the connection closed if asked."""
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+        if close:
             self.close_connection = True
-            return
-        if self.path == "/cut":  # promises more than it sends, then hangs up
-            self.send_response(200)
-            self.send_header("Content-Length", "1000")
-            self.end_headers()
-            self.wfile.write(b"x" * 10)
-            self.close_connection = True
-            return
-        if self.path == "/empty":
-            self.send_response(204)
-            self.end_headers()
-            return
-        self._answer(self.path.encode(), close=self.path.endswith("close"))
 
     def do_HEAD(self) -> None:  # noqa: N802
         type(self).connections.add(self.client_address)
-        self.send_response(200)
-        self.send_header("Content-Length", "12345")
-        self.end_headers()
+        self._raw(200, [("Content-Length", "12345")])
 
     def do_PUT(self) -> None:  # noqa: N802
         n = int(self.headers["Content-Length"])
