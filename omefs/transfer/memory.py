@@ -16,6 +16,15 @@ at 249–276 MiB, the 2 GiB copy at 0.9–1.03× the 512 MiB one
 (``python bench/crosscopy.py --rss-check``). Smaller allocations — almost
 everything else a program does — are untouched.
 
+Pinning the mmap threshold also freezes glibc's *trim* threshold at its
+128 KiB default: the smaller buffers a stream passes through (obstore's
+1 MiB pieces, the sockets' reads) are then given back to the system as
+soon as the top of a heap is free, and faulted in, zeroed, again by the
+next piece — a 512 MiB copy took 75–100 thousand page faults, against
+about 25 thousand with the trim threshold at 8 MiB, which cut its system
+CPU by 0.1–0.2 s. So the trim threshold is set with it, to twice the mmap
+threshold: at most that much free memory stays at the top of each heap.
+
 This is process-wide, so it is done once, only when omefs first streams a
 large object, only on glibc, and never when the environment already
 chooses (``MALLOC_MMAP_THRESHOLD_``) or opts out (``OMEFS_PIN_MMAP_THRESHOLD=0``).
@@ -31,12 +40,15 @@ import threading
 
 from omefs.flags import env_flag
 
-__all__ = ["MMAP_THRESHOLD", "pin_mmap_threshold"]
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "pin_mmap_threshold"]
 
 log = logging.getLogger("omefs.transfer")
 
 MMAP_THRESHOLD = 4 * 1024 * 1024
-_M_MMAP_THRESHOLD = -3  # glibc's <malloc.h>
+#: Free memory kept at the top of a heap before it goes back to the system.
+TRIM_THRESHOLD = 2 * MMAP_THRESHOLD
+_M_TRIM_THRESHOLD = -1  # glibc's <malloc.h>
+_M_MMAP_THRESHOLD = -3
 _lock = threading.Lock()
 _done: bool | None = None
 
@@ -63,5 +75,7 @@ def pin_mmap_threshold() -> bool:
         mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
         mallopt.restype = ctypes.c_int
         _done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+        if _done and "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+            mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
         log.debug("glibc mmap threshold pinned at %d bytes: %s", MMAP_THRESHOLD, _done)
         return _done
