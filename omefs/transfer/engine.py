@@ -80,6 +80,7 @@ from omefs.transfer.slots import WeightedSemaphore
 from omefs.transfer.storage_class import ClassChoice
 from omefs.transfer.streams import (
     Runtime,
+    Sent,
     iter_chunks,
     read_whole,
     remove_object,
@@ -363,7 +364,7 @@ class Engine:
         source = self.checks.check_source(task, got, src_part)
         wrote[0] = True
         native = self.classes.for_task(task)
-        result = await write_whole(self.rt, self.dst, task.dst, data, sent=lambda: got,
+        result = await write_whole(self.rt, self.dst, task.dst, data, sent=self._sent(lambda: got),
                                    storage_class=native,
                                    attributes=self.classes.obstore_attributes(native))
         del data
@@ -431,7 +432,7 @@ class Engine:
             native = self.classes.for_task(task)
             result = await write_stream(self.rt, self.dst, task.dst, chunks, part_size=part,
                                         concurrency=concurrency,
-                                        sent=lambda: hasher.fingerprint(None),
+                                        sent=self._sent(lambda: hasher.fingerprint(None)),
                                         part_md5=(lambda i, n: hasher.part_md5(part, i, n))
                                         if hand_over else None,
                                         storage_class=native,
@@ -450,6 +451,11 @@ class Engine:
         sent = hasher.fingerprint(part)
         dest = await self.checks.verify_dest(task, sent, result)
         return result.method, f"source {source[0]}, destination {dest}"
+
+    def _sent(self, fingerprint: Sent) -> Sent | None:
+        """What a writer is told of the bytes it sends: nothing when the copy checks sizes
+        alone (``checksum=False``), so that no writer hashes what the engine did not."""
+        return fingerprint if self.opts.checksum else None
 
     def _ranged_reads(self, task: Task) -> bool:
         forced = env_flag("OMEFS_TRANSFER_RANGED_READS")

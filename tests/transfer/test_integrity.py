@@ -209,3 +209,32 @@ def test_size_only_copy_asks_nothing_after_the_write(proxied, side):
     assert item.verified == "source size, destination size (acknowledged write)"
     assert [r[0] for r in proxy.requests if "q.bin" in r[1] and r[2] < 300] == ["PUT"]
     assert dst.read("q.bin") == blob(30_000, 8)
+
+
+@pytest.mark.parametrize("size", [300_000, 9 * MiB], ids=["one-request", "blocks"])
+def test_size_only_copy_into_azure_hashes_nothing(side, monkeypatch, size):
+    """``checksum=False`` (``--no-checksum``): no digest is computed anywhere, the blocks of a
+    multipart write included, and the blob stores none. Azurite."""
+    import hashlib
+
+    src, dst = side("s3"), side("azure")
+    src.put("h.bin", blob(size, 4))
+    made = []
+    real_md5 = hashlib.md5
+
+    def counting_md5(*args, **kwargs):
+        made.append(1)
+        return real_md5(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "md5", counting_md5)
+    report = omefs.copy(src.uri("h.bin"), dst.uri("h.bin"), src_options=src.options,
+                        dst_options=dst.options, checksum=False, part_size=4 * MiB,
+                        upload_cutoff=4 * MiB)
+    monkeypatch.setattr(hashlib, "md5", real_md5)
+
+    (item,) = report.copied
+    assert item.verified.startswith("source size, destination size"), item.verified
+    assert made == []
+    assert dst.read("h.bin") == blob(size, 4)
+    if size > 4 * MiB:  # Azure computes the MD5 of a single Put Blob itself, never of blocks
+        assert dst.fs.info(dst.path("h.bin")).get("content_settings", {}).get("content_md5") is None
