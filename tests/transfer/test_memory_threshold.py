@@ -49,25 +49,40 @@ print(faults() - before)
 """
 
 
-def _faults(env):
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only")
+def test_freed_pieces_are_reused_not_faulted_in_again():
+    # 40 pieces of 3 MiB, each freed before the next. With the mmap threshold pinned and
+    # glibc's trim threshold left at its 128 KiB default, a piece freed at the top of the
+    # heap went back to the system and the next was faulted in again (768 pages each,
+    # about 29,000 faults here); with the trim threshold set, the heap keeps it.
     import os
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "OMEFS_PIN"))} | env
-    out = subprocess.run([sys.executable, "-c", _FAULTS], env=env, capture_output=True, text=True,
-                         check=True).stdout.split()
-    return out[0], int(out[1])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "OMEFS_PIN"))}
+    pinned, faults = subprocess.run([sys.executable, "-c", _FAULTS], env=env, capture_output=True,
+                                    text=True, check=True).stdout.split()
+    assert pinned == "True"
+    assert int(faults) < 40 * 768 // 10, faults
 
 
-@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's mallopt only")
-def test_freed_pieces_are_reused_not_faulted_in_again():
-    # 40 pieces of 3 MiB, each freed before the next: with glibc's default trim threshold
-    # (128 KiB, frozen there once the mmap threshold is pinned) every piece is given back
-    # and faulted in again (768 pages each); with the trim threshold set, the heap keeps it.
-    pinned, faults = _faults({})
-    assert pinned == "True"
-    assert faults < 40 * 768 // 10, faults
-    pinned, trimmed = _faults({"MALLOC_TRIM_THRESHOLD_": "131072"})  # the environment decides
-    assert pinned == "True"
-    assert trimmed > 40 * 768 // 2, trimmed
+class _Libc:
+    """Stands in for glibc: records ``mallopt`` calls."""
+
+    def __init__(self, calls):
+        self.gnu_get_libc_version = object()
+        self.mallopt = lambda option, value: calls.append((option, value)) or 1
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, [(-3, memory.MMAP_THRESHOLD), (-1, memory.TRIM_THRESHOLD)]),
+    ({"MALLOC_TRIM_THRESHOLD_": "131072"}, [(-3, memory.MMAP_THRESHOLD)]),  # the environment's
+], ids=["both", "trim-from-environment"])
+def test_trim_threshold_set_with_the_mmap_threshold(monkeypatch, env, expected):
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    calls: list[tuple[int, int]] = []
+    monkeypatch.setattr(memory.ctypes, "CDLL", lambda name: _Libc(calls))
+    assert memory.pin_mmap_threshold() is True
+    assert calls == expected
