@@ -453,8 +453,7 @@ class Engine:
         return result.method, f"source {source[0]}, destination {dest}"
 
     def _sent(self, fingerprint: Sent) -> Sent | None:
-        """What a writer is told of the bytes it sends: nothing when the copy checks sizes
-        alone (``checksum=False``), so that no writer hashes what the engine did not."""
+        """What a writer is told of its bytes: nothing in a size-only copy, so none hashes them."""
         return fingerprint if self.opts.checksum else None
 
     def _ranged_reads(self, task: Task) -> bool:

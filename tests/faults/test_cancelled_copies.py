@@ -98,9 +98,13 @@ def test_sigint_cancels_cli_copy_and_leaves_no_object(store, side, tmp_path, nam
     held = dst.proxy.add_rule(*UPLOADS[name], "stall", times=1, delay=1.5)
     flags, env = _cli_destination(dst, tmp_path)
 
+    # As from a terminal: SIGINT at its default. A shell without job control starts a
+    # background command (``make test &``) with SIGINT ignored, and that would be inherited:
+    # an ignored Ctrl-C is one omefs rightly leaves ignored.
     proc = subprocess.Popen(
         [*omefs_command(), "cp", "--part-size", "5MiB", *flags, src.path("c.bin"),
-         dst.uri("c.bin")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         dst.uri("c.bin")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not held.hits and proc.poll() is None and time.monotonic() < deadline:
