@@ -25,7 +25,6 @@ adapted at once, the rest when it is first imported (an import hook).
 from __future__ import annotations
 
 import functools
-import importlib.abc
 import importlib.machinery
 import sys
 import types
@@ -126,8 +125,12 @@ _TARGETS.update({
 })
 
 
-class _AdaptOnImport(importlib.abc.MetaPathFinder):
-    """Runs a module's adapter right after the module is first executed."""
+class _AdaptOnImport:
+    """Runs a module's adapter right after the module is first executed.
+
+    A meta path finder is any object with ``find_spec``; ``importlib.abc``'s base
+    class is not used, as importing it (``importlib.resources``, ``tempfile``,
+    ``random``…) cost every command about 5 ms."""
 
     def find_spec(self, name: str, path: Sequence[str] | None,
                   target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:

@@ -32,8 +32,6 @@ chooses (``MALLOC_MMAP_THRESHOLD_``) or opts out (``OMEFS_PIN_MMAP_THRESHOLD=0``
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import os
 import threading
@@ -66,8 +64,11 @@ def pin_mmap_threshold() -> bool:
         _done = False
         if not _allowed():
             return False
+        # Imported here: ctypes.util alone (tempfile, random…) cost every command 4 ms.
+        import ctypes
+
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            libc = ctypes.CDLL(None)  # the process's own symbols, the C library's among them
             libc.gnu_get_libc_version  # noqa: B018 - glibc only; musl and others raise here
             mallopt = libc.mallopt
         except (OSError, AttributeError):

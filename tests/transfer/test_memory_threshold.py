@@ -83,6 +83,8 @@ def test_trim_threshold_set_with_the_mmap_threshold(monkeypatch, env, expected):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     calls: list[tuple[int, int]] = []
-    monkeypatch.setattr(memory.ctypes, "CDLL", lambda name: _Libc(calls))
+    import ctypes
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: _Libc(calls))
     assert memory.pin_mmap_threshold() is True
     assert calls == expected

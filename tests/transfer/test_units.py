@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
+import time
 
 import pytest
 from fsspec.callbacks import Callback
@@ -146,6 +147,11 @@ def test_retryable_classification():
 def test_retry_after_from_errors():
     assert retry_after(_client_error("SlowDown", 503, {"retry-after": "7"})) == 7.0
     assert retry_after(_client_error("SlowDown", 503)) is None
+    # The other form RFC 9110 allows: an HTTP date (here 30 s ahead; the past is no wait).
+    when = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 30))
+    assert 25 <= retry_after(_client_error("SlowDown", 503, {"retry-after": when})) <= 31
+    assert retry_after(_client_error("SlowDown", 503, {"retry-after": "Sun, 06 Nov 1994 08:49:37 GMT"})) == 0
+    assert retry_after(_client_error("SlowDown", 503, {"retry-after": "soon"})) is None
     delay = BACKOFF.delay(1, _client_error("SlowDown", 503, {"retry-after": "3"}))
     assert delay >= 3.0
     assert all(0 <= BACKOFF.delay(n) <= 30 for n in range(1, 12))
