@@ -23,7 +23,8 @@ soon as the top of a heap is free, and faulted in, zeroed, again by the
 next piece — a 512 MiB copy took 75–100 thousand page faults, against
 about 25 thousand with the trim threshold at 8 MiB, which cut its system
 CPU by 0.1–0.2 s. So the trim threshold is set with it, to twice the mmap
-threshold: at most that much free memory stays at the top of each heap.
+threshold: at most that much free memory stays at the top of each heap
+(unless the environment sets ``MALLOC_TRIM_THRESHOLD_``, which then stands).
 
 This is process-wide, so it is done once, only when omefs first streams a
 large object, only on glibc, and never when the environment already
